@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { configFromEnv, loadConfig, type ConfigInput } from './config.js';
+import { startServer } from './server.js';
+
+const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
+                    [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
+                    [--no-endpoint-injection] [--quiet]
+Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
+
+/** Flags → config input; parsing only, the config module validates. */
+function flagsToConfig(args: string[]): ConfigInput {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      region: { type: 'string' },
+      'keep-alive-ms': { type: 'string' },
+      'state-transition-delay-ms': { type: 'string' },
+      'no-endpoint-injection': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const input: Record<string, unknown> = {
+    host: values.host,
+    port: values.port,
+    dataDir: values['data-dir'],
+    inMemory: values['in-memory'],
+    defaultRegion: values.region,
+    keepAliveMs: values['keep-alive-ms'],
+    stateTransitionDelayMs: values['state-transition-delay-ms'],
+    injectEndpoint: values['no-endpoint-injection'] ? false : undefined,
+    quiet: values.quiet,
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ConfigInput;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const config = loadConfig(configFromEnv(), flagsToConfig(args));
+  const server = await startServer(config);
+  const where = config.inMemory ? 'in memory (nothing kept on disk)' : `data in ${config.dataDir}`;
+  console.log(`Asimov Lambda listening on ${server.url} — ${where}`);
+  console.log(`Point the aws CLI at it:  aws lambda list-functions --endpoint-url ${server.url}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    server.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest);
+  console.error(USAGE);
+  process.exit(command === undefined || command === '--help' ? 0 : 2);
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  console.error(`asimov: ${err.message}`);
+  process.exit(1);
+});

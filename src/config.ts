@@ -1,0 +1,66 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration of a server, validated once from flags, environment variables and
+ * the embedded defaults (in that order of precedence). Everything inward takes `Config`.
+ */
+const ConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(9001),
+  dataDir: z.string().min(1).default('.asimov'),
+  inMemory: z.coerce.boolean().default(false),
+  /** Region for requests whose signature names none. */
+  defaultRegion: z.string().default('us-east-1'),
+  /** How long a function stays Pending, or an update InProgress, after the work is done (AWS takes seconds). */
+  stateTransitionDelayMs: z.coerce.number().int().min(0).default(0),
+  /** How long an idle execution environment is kept warm. */
+  keepAliveMs: z.coerce.number().int().min(0).default(10 * 60 * 1000),
+  /** Set AWS_ENDPOINT_URL inside functions so SDK calls they make reach this server. */
+  injectEndpoint: z.coerce.boolean().default(true),
+  /** Interpreter commands per runtime family or exact runtime, e.g. { 'python3.12': 'python3.12' }. */
+  interpreters: z.record(z.string(), z.string()).default({}),
+  /** Print functions' output on the server's stdout. */
+  printFunctionLogs: z.coerce.boolean().default(true),
+  quiet: z.coerce.boolean().default(false),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables that set config keys, for the CLI and containers. */
+const ENV_KEYS: Record<string, keyof Config> = {
+  ASIMOV_HOST: 'host',
+  ASIMOV_PORT: 'port',
+  ASIMOV_DATA_DIR: 'dataDir',
+  ASIMOV_IN_MEMORY: 'inMemory',
+  ASIMOV_DEFAULT_REGION: 'defaultRegion',
+  ASIMOV_STATE_TRANSITION_DELAY_MS: 'stateTransitionDelayMs',
+  ASIMOV_KEEP_ALIVE_MS: 'keepAliveMs',
+  ASIMOV_INJECT_ENDPOINT: 'injectEndpoint',
+};
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  const input: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined) input[key] = key === 'inMemory' || key === 'injectEndpoint' ? value === 'true' || value === '1' : value;
+  }
+  return input as ConfigInput;
+}
+
+export function loadConfig(...layers: ConfigInput[]): Config {
+  const merged = Object.assign({}, ...layers) as ConfigInput;
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`invalid configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+}
+
+/** Where an in-memory server keeps the code trees it must still put on disk to run them. */
+export function scratchDir(): string {
+  return path.join(os.tmpdir(), `asimov-${process.pid}-${Date.now().toString(36)}`);
+}

@@ -1,0 +1,270 @@
+import { functionArn, type Namespace } from '../aws/arn.js';
+import { conflict, invalidParameter, LambdaError, notFound } from '../aws/errors.js';
+import { lastModified, newRevisionId } from '../aws/formats.js';
+import {
+  checkConfigConstraints,
+  checkConfigRules,
+  checkRuntimeAndHandler,
+  type CreateFunctionInput,
+  type UpdateFunctionCodeInput,
+  type UpdateFunctionConfigurationInput,
+} from '../aws/function-rules.js';
+import { parseFunctionName, parseNewFunctionName } from '../aws/names.js';
+import { Constraints } from '../aws/validation.js';
+import type { CodeStore, StoredCode } from '../store/code-store.js';
+import type { MetadataStore } from '../store/metadata-store.js';
+import type { FunctionRecord, VersionRecord } from '../store/records.js';
+import { decodeZipFile, requireZipSource } from './code-source.js';
+import type { FunctionLifecycle } from './function-lifecycle.js';
+import { toConfiguration, type FunctionConfiguration } from './function-view.js';
+import { effectiveQualifier, LATEST, publishVersion, resolveVersion } from './versions.js';
+
+/** Told when a function's code or configuration changes, so running environments can be retired. */
+export interface FunctionObserver {
+  functionChanged(ns: Namespace, name: string): void;
+}
+
+export interface GetFunctionResult {
+  configuration: FunctionConfiguration;
+  codeSha256: string;
+  tags: Record<string, string>;
+}
+
+/** CreateFunction, GetFunction(Configuration), DeleteFunction, UpdateFunctionCode/Configuration. */
+export class FunctionService {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly code: CodeStore,
+    private readonly lifecycle: FunctionLifecycle,
+    private readonly observer: FunctionObserver,
+  ) {}
+
+  async create(ns: Namespace, input: CreateFunctionInput): Promise<FunctionConfiguration> {
+    const c = new Constraints().required(input.FunctionName, 'functionName').required(input.Role, 'role');
+    c.required(input.Code, 'code');
+    checkConfigConstraints(input, c);
+    const ref = parseNewFunctionName(input.FunctionName as string, ns);
+    checkConfigRules(input);
+    if (input.PackageType === 'Image') {
+      throw invalidParameter('PackageType Image is not supported by this server; deploy a Zip package.');
+    }
+    checkRuntimeAndHandler(input.Runtime, input.Handler);
+    const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
+    await this.refuseExisting(ns, ref.name);
+    const stored = await this.code.put(zip);
+    const record = await this.store.mutateFunction(ns, ref.name, (current) => {
+      if (current) throw conflict(`Function already exist: ${ref.name}`);
+      return this.newRecord(ns, ref.name, input, stored);
+    });
+    const created = record as FunctionRecord;
+    this.lifecycle.settle(ns, ref.name, stored.sha256);
+    const version = input.Publish ? created.versions['1'] : created.latest;
+    return toConfiguration(created, version ?? created.latest, { qualifiedArn: false });
+  }
+
+  async get(ns: Namespace, rawName: string, qualifier?: string): Promise<GetFunctionResult> {
+    const { record, version, qualified } = await this.find(ns, rawName, qualifier);
+    return {
+      configuration: toConfiguration(record, version, { qualifiedArn: qualified }),
+      codeSha256: version.CodeSha256,
+      tags: record.tags,
+    };
+  }
+
+  async getConfiguration(ns: Namespace, rawName: string, qualifier?: string): Promise<FunctionConfiguration> {
+    return (await this.get(ns, rawName, qualifier)).configuration;
+  }
+
+  async delete(ns: Namespace, rawName: string, queryQualifier?: string): Promise<void> {
+    const ref = parseFunctionName(rawName, ns);
+    const qualifier = effectiveQualifier(ref, queryQualifier);
+    if (qualifier === LATEST) {
+      throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    }
+    await this.store.mutateFunction(ns, ref.name, (current) => {
+      if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
+      if (qualifier === undefined) return null;
+      resolveVersion(ns, current, qualifier);
+      const { [qualifier]: _removed, ...versions } = current.versions;
+      return { ...current, versions };
+    });
+    this.observer.functionChanged(ns, ref.name);
+  }
+
+  async updateCode(ns: Namespace, rawName: string, input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+    const ref = parseFunctionName(rawName, ns);
+    new Constraints().count(input.Architectures, 'architectures', 1, 1).check();
+    const zip = decodeZipFile(requireZipSource(input));
+    const current = await this.findRecord(ns, ref.name);
+    this.refuseBusy(ns, current, input.RevisionId);
+    const stored = await this.code.put(zip);
+    const changes: Partial<VersionRecord> = {
+      CodeSha256: stored.sha256,
+      CodeSize: stored.size,
+      ...(input.Architectures ? { Architectures: input.Architectures } : {}),
+    };
+    if (input.DryRun) return this.dryRunView(current, changes);
+    return this.applyUpdate(ns, ref.name, input.RevisionId, changes, input.Publish ?? false);
+  }
+
+  async updateConfiguration(
+    ns: Namespace,
+    rawName: string,
+    input: UpdateFunctionConfigurationInput,
+  ): Promise<FunctionConfiguration> {
+    const ref = parseFunctionName(rawName, ns);
+    checkConfigConstraints(input);
+    checkConfigRules(input);
+    const current = await this.findRecord(ns, ref.name);
+    this.refuseBusy(ns, current, input.RevisionId);
+    const changes = configChanges(input);
+    const next = { ...current.latest, ...changes };
+    checkRuntimeAndHandler(next.Runtime, next.Handler);
+    return this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
+  }
+
+  /** Resolves any accepted name form plus qualifier to the stored record and version. */
+  async find(
+    ns: Namespace,
+    rawName: string,
+    queryQualifier?: string,
+  ): Promise<{ record: FunctionRecord; version: VersionRecord; qualified: boolean }> {
+    const ref = parseFunctionName(rawName, ns);
+    const qualifier = effectiveQualifier(ref, queryQualifier);
+    const record = await this.store.getFunction(ns, ref.name);
+    if (!record) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
+    return { record, version: resolveVersion(ns, record, qualifier), qualified: qualifier !== undefined };
+  }
+
+  private async findRecord(ns: Namespace, name: string): Promise<FunctionRecord> {
+    const record = await this.store.getFunction(ns, name);
+    if (!record) throw notFound(`Function not found: ${functionArn(ns, name)}`);
+    return record;
+  }
+
+  private async refuseExisting(ns: Namespace, name: string): Promise<void> {
+    if (await this.store.getFunction(ns, name)) throw conflict(`Function already exist: ${name}`);
+  }
+
+  /** AWS refuses a change while the function is still being created or updated, and stale revisions. */
+  private refuseBusy(ns: Namespace, record: FunctionRecord, revisionId?: string): void {
+    const latest = record.latest;
+    if (latest.State === 'Pending') {
+      throw conflict(
+        `The operation cannot be performed at this time. The function is currently in the following state: ${latest.State}`,
+      );
+    }
+    if (latest.LastUpdateStatus === 'InProgress') {
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(ns, record.name)}`,
+      );
+    }
+    if (revisionId !== undefined && revisionId !== latest.RevisionId) {
+      throw new LambdaError(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      );
+    }
+  }
+
+  private async applyUpdate(
+    ns: Namespace,
+    name: string,
+    revisionId: string | undefined,
+    changes: Partial<VersionRecord>,
+    publish: boolean,
+  ): Promise<FunctionConfiguration> {
+    let published: VersionRecord | undefined;
+    const record = (await this.store.mutateFunction(ns, name, (current) => {
+      if (!current) throw notFound(`Function not found: ${functionArn(ns, name)}`);
+      this.refuseBusy(ns, current, revisionId);
+      const latest: VersionRecord = {
+        ...current.latest,
+        ...changes,
+        LastModified: lastModified(),
+        RevisionId: newRevisionId(),
+        LastUpdateStatus: 'InProgress',
+      };
+      const next = { ...current, latest };
+      if (!publish) return next;
+      const result = publishVersion(next);
+      published = result.version;
+      return result.record;
+    })) as FunctionRecord;
+    this.observer.functionChanged(ns, name);
+    this.lifecycle.settle(ns, name, record.latest.CodeSha256);
+    return toConfiguration(record, published ?? record.latest, { qualifiedArn: false });
+  }
+
+  private dryRunView(record: FunctionRecord, changes: Partial<VersionRecord>): FunctionConfiguration {
+    return toConfiguration(record, { ...record.latest, ...changes }, { qualifiedArn: false });
+  }
+
+  private newRecord(ns: Namespace, name: string, input: CreateFunctionInput, code: StoredCode): FunctionRecord {
+    const latest: VersionRecord = {
+      Version: LATEST,
+      Runtime: input.Runtime,
+      Handler: input.Handler,
+      Role: input.Role as string,
+      Description: input.Description ?? '',
+      Timeout: input.Timeout ?? 3,
+      MemorySize: input.MemorySize ?? 128,
+      Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
+      Layers: input.Layers ?? [],
+      Architectures: input.Architectures ?? ['x86_64'],
+      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
+      TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
+      LoggingConfig: loggingConfig(name, input.LoggingConfig),
+      PackageType: 'Zip',
+      KMSKeyArn: input.KMSKeyArn,
+      DeadLetterConfig: input.DeadLetterConfig,
+      VpcConfig: vpcConfig(input.VpcConfig),
+      CodeSha256: code.sha256,
+      CodeSize: code.size,
+      LastModified: lastModified(),
+      RevisionId: newRevisionId(),
+      State: 'Pending',
+      StateReason: 'The function is being created.',
+      StateReasonCode: 'Creating',
+    };
+    const record: FunctionRecord = { ...ns, name, latest, versions: {}, lastVersion: 0, tags: input.Tags ?? {} };
+    return input.Publish ? publishVersion(record).record : record;
+  }
+}
+
+/** UpdateFunctionConfiguration changes only the members present in the request. */
+function configChanges(input: UpdateFunctionConfigurationInput): Partial<VersionRecord> {
+  const changes: Partial<VersionRecord> = {};
+  if (input.Role !== undefined) changes.Role = input.Role;
+  if (input.Handler !== undefined) changes.Handler = input.Handler;
+  if (input.Description !== undefined) changes.Description = input.Description;
+  if (input.Timeout !== undefined) changes.Timeout = input.Timeout;
+  if (input.MemorySize !== undefined) changes.MemorySize = input.MemorySize;
+  if (input.Runtime !== undefined) changes.Runtime = input.Runtime;
+  if (input.Environment !== undefined) changes.Environment = { Variables: input.Environment.Variables ?? {} };
+  if (input.Layers !== undefined) changes.Layers = input.Layers;
+  if (input.EphemeralStorage !== undefined) changes.EphemeralStorage = { Size: input.EphemeralStorage.Size };
+  if (input.TracingConfig?.Mode !== undefined) changes.TracingConfig = { Mode: input.TracingConfig.Mode };
+  if (input.KMSKeyArn !== undefined) changes.KMSKeyArn = input.KMSKeyArn || undefined;
+  if (input.DeadLetterConfig !== undefined) changes.DeadLetterConfig = input.DeadLetterConfig;
+  if (input.VpcConfig !== undefined) changes.VpcConfig = vpcConfig(input.VpcConfig);
+  return changes;
+}
+
+function loggingConfig(name: string, input: CreateFunctionInput['LoggingConfig']): VersionRecord['LoggingConfig'] {
+  return {
+    LogFormat: input?.LogFormat ?? 'Text',
+    LogGroup: input?.LogGroup ?? `/aws/lambda/${name}`,
+    ...(input?.ApplicationLogLevel ? { ApplicationLogLevel: input.ApplicationLogLevel } : {}),
+    ...(input?.SystemLogLevel ? { SystemLogLevel: input.SystemLogLevel } : {}),
+  };
+}
+
+function vpcConfig(input: CreateFunctionInput['VpcConfig']): VersionRecord['VpcConfig'] {
+  if (!input) return undefined;
+  return {
+    SubnetIds: input.SubnetIds ?? [],
+    SecurityGroupIds: input.SecurityGroupIds ?? [],
+    Ipv6AllowedForDualStack: input.Ipv6AllowedForDualStack ?? false,
+  };
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { scratchDir, type Config } from './config.js';
+import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
+import { FunctionService, type FunctionObserver } from './control-plane/functions.js';
+import { LambdaError } from './aws/errors.js';
+import { errorWriter } from './frontend/error-writer.js';
+import { mount, type Operation } from './frontend/operation.js';
+import { requestContext } from './frontend/request-context.js';
+import { codeDownloadOperations } from './frontend/routes/code-download.js';
+import { functionOperations } from './frontend/routes/functions.js';
+import { CodeStore } from './store/code-store.js';
+import { LowdbStore } from './store/lowdb-store.js';
+
+export interface RunningServer {
+  /** `http://host:port` of the Lambda API. */
+  url: string;
+  port: number;
+  operations: readonly Operation[];
+  close(): Promise<void>;
+}
+
+/** Assembles the service chain of docs/architecture.md and starts listening. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const log = (line: string): void => {
+    if (!config.quiet) process.stderr.write(`[asimov] ${line}\n`);
+  };
+  const codeRoot = config.inMemory ? scratchDir() : path.join(config.dataDir, 'code');
+  const store = await LowdbStore.open(config.inMemory ? null : config.dataDir);
+  const code = new CodeStore(codeRoot);
+  await code.init();
+  await code.collectGarbage(await referencedCode(store));
+
+  const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
+  const observer: FunctionObserver = { functionChanged: () => undefined };
+  const functions = new FunctionService(store, code, lifecycle, observer);
+  await lifecycle.resume();
+
+  const operations: Operation[] = [...functionOperations(functions, store), ...codeDownloadOperations(code)];
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(requestContext(config.defaultRegion));
+  mount(app, operations);
+  app.use(() => {
+    throw new LambdaError('UnknownOperationException', 'Unknown operation');
+  });
+  app.use(errorWriter(log));
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    operations,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      if (config.inMemory) await fs.rm(codeRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+async function referencedCode(store: LowdbStore): Promise<Set<string>> {
+  const shas = new Set<string>();
+  for (const record of await store.allFunctions()) {
+    shas.add(record.latest.CodeSha256);
+    for (const version of Object.values(record.versions)) shas.add(version.CodeSha256);
+  }
+  return shas;
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Low, Memory } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Namespace } from '../aws/arn.js';
+import type { MetadataStore } from './metadata-store.js';
+import type { FunctionRecord } from './records.js';
+
+interface Data {
+  functions: Record<string, FunctionRecord>;
+}
+
+const key = (ns: Namespace, name: string): string => `${ns.account}/${ns.region}/${name}`;
+
+/** lowdb keeps the whole document in memory and rewrites the file atomically (temp file + rename). */
+export class LowdbStore implements MetadataStore {
+  private constructor(private readonly db: Low<Data>) {}
+
+  static async open(dataDir: string | null): Promise<LowdbStore> {
+    const initial: Data = { functions: {} };
+    let db: Low<Data>;
+    if (dataDir === null) {
+      db = new Low<Data>(new Memory<Data>(), initial);
+    } else {
+      await fs.mkdir(dataDir, { recursive: true });
+      db = new Low<Data>(new JSONFile<Data>(path.join(dataDir, 'metadata.json')), initial);
+    }
+    await db.read();
+    db.data ??= initial;
+    db.data.functions ??= {};
+    return new LowdbStore(db);
+  }
+
+  async getFunction(ns: Namespace, name: string): Promise<FunctionRecord | undefined> {
+    return this.db.data.functions[key(ns, name)];
+  }
+
+  async listFunctions(ns: Namespace): Promise<FunctionRecord[]> {
+    const prefix = `${ns.account}/${ns.region}/`;
+    return Object.entries(this.db.data.functions)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, record]) => record)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async allFunctions(): Promise<FunctionRecord[]> {
+    return Object.values(this.db.data.functions);
+  }
+
+  async mutateFunction(
+    ns: Namespace,
+    name: string,
+    change: (current: FunctionRecord | undefined) => FunctionRecord | null,
+  ): Promise<FunctionRecord | null> {
+    const k = key(ns, name);
+    const functions = this.db.data.functions;
+    const before = functions[k];
+    const next = change(before);
+    if (next === null) delete functions[k];
+    else functions[k] = next;
+    try {
+      await this.db.write();
+    } catch (err) {
+      if (before === undefined) delete functions[k];
+      else functions[k] = before;
+      throw err;
+    }
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.db.write();
+  }
+}

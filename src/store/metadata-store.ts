@@ -1,0 +1,26 @@
+import type { Namespace } from '../aws/arn.js';
+import type { FunctionRecord } from './records.js';
+
+/**
+ * Where metadata lives. lowdb is the default; the interface is what a networked store
+ * (PostgreSQL, for several frontends) implements later.
+ */
+export interface MetadataStore {
+  getFunction(ns: Namespace, name: string): Promise<FunctionRecord | undefined>;
+  /** The namespace's functions, sorted by name. */
+  listFunctions(ns: Namespace): Promise<FunctionRecord[]>;
+  /** Every function of every namespace (for start-up recovery and code garbage collection). */
+  allFunctions(): Promise<FunctionRecord[]>;
+  /**
+   * Reads, changes and writes one function atomically: `change` sees the current record and
+   * returns the next one (or null to delete it), never modifying `current` in place. If `change`
+   * throws, or the write fails,
+   * nothing is stored.
+   */
+  mutateFunction(
+    ns: Namespace,
+    name: string,
+    change: (current: FunctionRecord | undefined) => FunctionRecord | null,
+  ): Promise<FunctionRecord | null>;
+  close(): Promise<void>;
+}
