@@ -24,6 +24,8 @@ const ConfigSchema = z.object({
   /** Print functions' output on the server's stdout. */
   printFunctionLogs: z.coerce.boolean().default(true),
   quiet: z.coerce.boolean().default(false),
+  /** Where execution environments run (see src/executors/registry.ts). */
+  executor: z.enum(['process']).default('process'),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

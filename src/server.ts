@@ -5,7 +5,13 @@ import path from 'node:path';
 import express from 'express';
 import { scratchDir, type Config } from './config.js';
 import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
-import { FunctionService, type FunctionObserver } from './control-plane/functions.js';
+import { FunctionService } from './control-plane/functions.js';
+import { EXECUTORS } from './executors/registry.js';
+import { invokeOperations } from './frontend/routes/invoke.js';
+import { InvocationService } from './invocation/invocation-service.js';
+import { RuntimeCommands } from './runtimes/runtime-commands.js';
+import { Placement } from './workers/placement.js';
+import { WorkerManager } from './workers/worker-manager.js';
 import { LambdaError } from './aws/errors.js';
 import { errorWriter } from './frontend/error-writer.js';
 import { mount, type Operation } from './frontend/operation.js';
@@ -20,6 +26,7 @@ export interface RunningServer {
   url: string;
   port: number;
   operations: readonly Operation[];
+  workers: WorkerManager;
   close(): Promise<void>;
 }
 
@@ -35,11 +42,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await code.collectGarbage(await referencedCode(store));
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
-  const observer: FunctionObserver = { functionChanged: () => undefined };
-  const functions = new FunctionService(store, code, lifecycle, observer);
+  const endpoint: { url?: string } = {};
+  const workers = new WorkerManager(new Placement(EXECUTORS[config.executor]()), new RuntimeCommands(config.interpreters), code, {
+    keepAliveMs: config.keepAliveMs,
+    get endpointUrl() {
+      return config.injectEndpoint ? endpoint.url : undefined;
+    },
+    echo: (fn, line) => {
+      if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
+    },
+    log,
+  });
+  const functions = new FunctionService(store, code, lifecycle, workers);
+  const invocations = new InvocationService(functions, workers, config.stateTransitionDelayMs > 0, log);
   await lifecycle.resume();
 
-  const operations: Operation[] = [...functionOperations(functions, store), ...codeDownloadOperations(code)];
+  const operations: Operation[] = [
+    ...functionOperations(functions, store),
+    ...invokeOperations(invocations),
+    ...codeDownloadOperations(code),
+  ];
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -58,12 +80,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  endpoint.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
   return {
     url: `http://${host}:${port}`,
+    workers,
     port,
     operations,
     async close() {
+      await workers.shutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

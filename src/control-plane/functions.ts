@@ -128,12 +128,13 @@ export class FunctionService {
     ns: Namespace,
     rawName: string,
     queryQualifier?: string,
-  ): Promise<{ record: FunctionRecord; version: VersionRecord; qualified: boolean }> {
+  ): Promise<{ record: FunctionRecord; version: VersionRecord; qualifier?: string; qualified: boolean }> {
     const ref = parseFunctionName(rawName, ns);
     const qualifier = effectiveQualifier(ref, queryQualifier);
     const record = await this.store.getFunction(ns, ref.name);
     if (!record) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
-    return { record, version: resolveVersion(ns, record, qualifier), qualified: qualifier !== undefined };
+    const version = resolveVersion(ns, record, qualifier);
+    return { record, version, qualifier, qualified: qualifier !== undefined };
   }
 
   private async findRecord(ns: Namespace, name: string): Promise<FunctionRecord> {

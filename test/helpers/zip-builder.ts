@@ -136,7 +136,9 @@ export function deflatedZeros(
 ): { deflated: Buffer; size: number; crc32: number } {
   if (size % chunk !== 0) throw new Error('deflatedZeros: size must be a multiple of chunk');
   const zeros = Buffer.alloc(chunk);
-  const segment = zlib.deflateRawSync(zeros, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const segment = zlib.deflateRawSync(zeros, {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
   const count = size / chunk;
   const segments: Buffer[] = new Array<Buffer>(count).fill(segment);
   let crc = 0;

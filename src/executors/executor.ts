@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+
+/** Everything an executor needs to start a function's runtime; nothing about how it is isolated. */
+export interface EnvironmentSpec {
+  /** Unique id of the execution environment (used in names of its private parts). */
+  id: string;
+  /** The extracted code tree, mounted at /var/task where the executor can. */
+  taskRoot: string;
+  /** The program that speaks the Runtime API, and its arguments. */
+  command: string;
+  args: string[];
+  /** Environment variables of the runtime process (the executor may add its own paths). */
+  env: Record<string, string>;
+  memoryMb: number;
+  ephemeralStorageMb: number;
+}
+
+export interface RuntimeExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The runtime could not be started at all (ENOENT, EACCES…). */
+  spawnError?: string;
+}
+
+/** One running runtime process inside an environment. */
+export interface RuntimeProcess {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exited: Promise<RuntimeExit>;
+  /** Peak memory of the runtime so far, in bytes, where the executor can tell. */
+  maxMemoryBytes(): Promise<number | undefined>;
+  /** Kills the runtime and waits until it is gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * A live execution environment's host-side handle: its private /tmp lives as long as the handle,
+ * while the runtime inside may be killed and started again (AWS's reset after a timeout or crash).
+ */
+export interface EnvironmentHandle {
+  /** The path the runtime sees as its TMPDIR. */
+  readonly tmpDir: string;
+  startRuntime(): RuntimeProcess;
+  destroy(): Promise<void>;
+}
+
+/** start / stop / health of environments, whatever they run in (process, container, pod). */
+export interface Executor {
+  readonly name: string;
+  createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle>;
+}

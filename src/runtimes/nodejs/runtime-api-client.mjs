@@ -1,0 +1,98 @@
+/**
+ * HTTP client for the Lambda Runtime API. Paths and header names come from the server's own
+ * protocol description so that the two cannot drift apart.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+
+export const protocol = JSON.parse(
+  fs.readFileSync(new URL('../../runtime-api/protocol.json', import.meta.url), 'utf8'),
+);
+
+const { paths, headers: HEADERS } = protocol;
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+
+export class RuntimeApiClient {
+  // No maxSockets: an uncaught exception may need to post while the long poll holds a socket.
+  #agent = new http.Agent({ keepAlive: true });
+  #hostname;
+  #port;
+
+  constructor(hostPort) {
+    const colon = hostPort.lastIndexOf(':');
+    this.#hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    this.#port = Number(hostPort.slice(colon + 1));
+  }
+
+  /** Blocks until the next invocation; resolves to its `{ status, headers, body }`. */
+  async next() {
+    const res = await this.#send('GET', paths.next);
+    if (res.status !== 200) {
+      throw new Error(`Runtime API answered ${res.status} to ${paths.next}: ${res.body}`);
+    }
+    return res;
+  }
+
+  postResponse(requestId, body) {
+    return this.#send('POST', invocationPath(paths.response, requestId), body);
+  }
+
+  postError(requestId, errorResponse) {
+    return this.#postError(invocationPath(paths.error, requestId), errorResponse);
+  }
+
+  postInitError(errorResponse) {
+    return this.#postError(paths.initError, errorResponse);
+  }
+
+  #postError(path, errorResponse) {
+    const headers = { [HEADERS.functionErrorType]: headerValue(errorResponse.errorType) };
+    return this.#send('POST', path, JSON.stringify(errorResponse), headers);
+  }
+
+  async #send(method, path, body, headers) {
+    try {
+      return await this.#request(method, path, body, headers);
+    } catch (err) {
+      // The server may close an idle keep-alive socket just as we reuse it; that request never
+      // reached it, so sending it again is safe.
+      if (!err.reusedSocket || !RETRYABLE.has(err.code)) throw err;
+      return this.#request(method, path, body, headers);
+    }
+  }
+
+  #request(method, path, body, extraHeaders) {
+    const headers = body === undefined ? extraHeaders : jsonHeaders(body, extraHeaders);
+    const options = { agent: this.#agent, hostname: this.#hostname, port: this.#port };
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...options, method, path, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode, headers: res.headers, body: text });
+        });
+      });
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+      req.end(body);
+    });
+  }
+}
+
+function invocationPath(template, requestId) {
+  return template.replace('{requestId}', encodeURIComponent(requestId));
+}
+
+function jsonHeaders(body, extraHeaders) {
+  return {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
+  };
+}
+
+// Node rejects header values with control or non-Latin-1 characters; an error type could hold any.
+function headerValue(value) {
+  return String(value).replace(/[^\x20-\x7e]/g, '');
+}
