@@ -58,6 +58,8 @@ const MAX_LINK_HOPS = 40;
 const LINK_CHECK_BUDGET = 10_000_000;
 /** Inflate output chunk: the most we inflate past a limit, and few enough stream hops to be fast. */
 const INFLATE_CHUNK = 256 * 1024;
+/** Entries up to this size (compressed and declared) are inflated in one synchronous call. */
+const SMALL_ENTRY = 1024 * 1024;
 
 type Node = DirNode | FileNode | LinkNode;
 interface DirNode {
@@ -167,7 +169,7 @@ async function unpack(
     if (parts.length === 0) {
       // Rule: the root itself may appear as "./"; anything else needs a name.
       if (kind !== 'dir') throw badZip();
-      await drain(zipfile, entry, counter, limits, undefined);
+      await drain(zipfile, zip, entry, counter, limits, undefined);
       continue;
     }
 
@@ -183,21 +185,21 @@ async function unpack(
         await fs.mkdir(where, { recursive: true });
         node.created = true;
       }
-      await drain(zipfile, entry, counter, limits, undefined);
+      await drain(zipfile, zip, entry, counter, limits, undefined);
     } else if (node.kind === 'symlink') {
-      const target = await drain(zipfile, entry, counter, limits, 'collect');
+      const target = await drain(zipfile, zip, entry, counter, limits, 'collect');
       node.target = checkLinkTarget(target);
       links.push({ parent: parts.slice(0, -1), node, where: parts });
     } else {
       // Rule: files keep their unix permission bits (0644 without), minus setuid/setgid/sticky.
       const fileMode = mode !== 0 ? mode & 0o777 : 0o644;
       if (where === undefined) {
-        await drain(zipfile, entry, counter, limits, undefined);
+        await drain(zipfile, zip, entry, counter, limits, undefined);
       } else {
         // 'wx': O_CREAT|O_EXCL never follows a symlink nor reuses an existing file.
         const fh = await fs.open(where, 'wx', 0o600);
         try {
-          await drain(zipfile, entry, counter, limits, fh);
+          await drain(zipfile, zip, entry, counter, limits, fh);
           await fh.chmod(fileMode); // fchmod: exact bits, no umask
         } finally {
           await fh.close();
@@ -268,6 +270,7 @@ async function summarize(zip: Buffer, limits: ZipLimits): Promise<ZipSummary> {
  */
 async function drain(
   zipfile: yauzl.ZipFile,
+  zip: Buffer,
   entry: yauzl.Entry,
   counter: { bytes: number },
   limits: ZipLimits,
@@ -280,36 +283,49 @@ async function drain(
   const collected: Buffer[] = [];
   let entryBytes = 0;
   let crc = 0;
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      entryBytes += chunk.length;
-      counter.bytes += chunk.length;
-      // Rule: entry sizes that lie — more bytes than declared stops at once (fewer: see below).
-      if (entryBytes > entry.uncompressedSize) return done(badZip());
-      // Rule: zip bombs — the real inflated total is checked per chunk, so the stream stops
-      // (and is destroyed) one chunk past the limit, however big the output would have been.
-      if (counter.bytes > limits.maxUnzippedBytes) return done(tooBig(limits));
-      crc = zlib.crc32(chunk, crc);
-      if (sink === 'collect') {
-        // Rule: a symlink target longer than PATH_MAX cannot be a real one.
-        if (entryBytes >= PATH_MAX) return done(badZip());
-        collected.push(chunk);
-        return done();
-      }
-      if (sink === undefined) return done();
-      writeAll(sink, chunk).then(() => done(), done);
-    },
-  });
-  // Some tools write an empty deflated entry with no deflate data at all, which zlib refuses.
-  if (entry.compressedSize > 0 || entry.compressionMethod === 0) {
+  /** Takes the next inflated chunk; an error means stop. */
+  const take = async (chunk: Buffer): Promise<void> => {
+    entryBytes += chunk.length;
+    counter.bytes += chunk.length;
+    // Rule: entry sizes that lie — more bytes than declared stops at once (fewer: see below).
+    if (entryBytes > entry.uncompressedSize) throw badZip();
+    // Rule: zip bombs — the real inflated total is checked per chunk, so inflating stops one
+    // chunk past the limit, however big the output would have been.
+    if (counter.bytes > limits.maxUnzippedBytes) throw tooBig(limits);
+    crc = zlib.crc32(chunk, crc);
+    if (sink === 'collect') {
+      // Rule: a symlink target longer than PATH_MAX cannot be a real one.
+      if (entryBytes >= PATH_MAX) throw badZip();
+      collected.push(chunk);
+    } else if (sink !== undefined) {
+      await writeAll(sink, chunk);
+    }
+  };
+
+  if (entry.compressedSize <= SMALL_ENTRY && entry.uncompressedSize <= SMALL_ENTRY) {
+    // Small entries (nearly all of them) in one go: a stream and a zlib thread-pool round trip
+    // per entry would cost more than the inflating.
+    const { fileDataStart } = await zipfile.readLocalFileHeaderPromise(entry, { minimal: true });
+    const data = zip.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+    if (entry.compressionMethod === 0) {
+      await take(data);
+    } else if (data.length > 0) {
+      // maxOutputLength bounds what zlib may allocate: one byte past the declared size is
+      // enough to tell a lie (zlib throws, or take() sees the extra byte).
+      const maxOutputLength = Math.min(entry.uncompressedSize, limits.maxUnzippedBytes) + 1;
+      await take(zlib.inflateRawSync(data, { maxOutputLength }));
+    } // else: some tools write an empty deflated entry with no deflate data, which zlib refuses.
+  } else {
     // We inflate ourselves rather than through yauzl: zlib's default 16 KB chunks make the
     // stream machinery, not inflating, the cost of a 250 MB package (~7x slower).
     const raw = await zipfile.openReadStreamPromise(entry, { decodeFileData: false });
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        take(chunk).then(() => done(), done);
+      },
+    });
     if (entry.compressionMethod === 8) {
-      // zlib allocates a whole chunk up front: small entries get small ones (the declared size
-      // only tunes speed here, it is not trusted for anything).
-      const chunkSize = Math.min(INFLATE_CHUNK, Math.max(entry.uncompressedSize, 16 * 1024));
-      await pipeline(raw, zlib.createInflateRaw({ chunkSize }), out);
+      await pipeline(raw, zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }), out);
     } else {
       await pipeline(raw, out);
     }

@@ -104,8 +104,9 @@ export class ExecutionEnvironment implements RuntimeListener {
     const started = performance.now();
     const initFailure = this.state === 'idle' ? await this.initialize() : undefined;
     const initDurationMs = initFailure === null ? performance.now() - started : undefined;
-    this.log += startLine(invocation.requestId, this.settings.version);
-    this.settings.echo(this.log.trimEnd().split('\n').pop() ?? '');
+    const start = startLine(invocation.requestId, this.settings.version);
+    this.log += start;
+    this.settings.echo(start.trimEnd());
     const invokeStart = performance.now();
     const outcome = initFailure ?? (await this.run(invocation));
     const durationMs = performance.now() - invokeStart;

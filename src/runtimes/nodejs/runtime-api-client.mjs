@@ -63,16 +63,14 @@ export class RuntimeApiClient {
 
   #request(method, path, body, extraHeaders) {
     const headers = body === undefined ? extraHeaders : jsonHeaders(body, extraHeaders);
-    const options = { agent: this.#agent, hostname: this.#hostname, port: this.#port };
+    const options = { agent: this.#agent, hostname: this.#hostname, port: this.#port, method, path };
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...options, method, path, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
+      const req = http.request({ ...options, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
         res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode, headers: res.headers, body: text });
-        });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
       });
       req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(body);
