@@ -52,11 +52,12 @@ export class FunctionService {
     const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
     await this.refuseExisting(ns, ref.name);
     const stored = await this.code.put(zip);
-    const record = await this.store.mutateFunction(ns, ref.name, (current) => {
-      if (current) throw conflict(`Function already exist: ${ref.name}`);
-      return this.newRecord(ns, ref.name, input, stored);
-    });
-    const created = record as FunctionRecord;
+    const created = (await this.storeCode(stored.sha256, () =>
+      this.store.mutateFunction(ns, ref.name, (current) => {
+        if (current) throw conflict(`Function already exist: ${ref.name}`);
+        return this.newRecord(ns, ref.name, input, stored);
+      }),
+    )) as FunctionRecord;
     this.lifecycle.settle(ns, ref.name, stored.sha256);
     const version = input.Publish ? created.versions['1'] : created.latest;
     return toConfiguration(created, version ?? created.latest, { qualifiedArn: false });
@@ -81,14 +82,19 @@ export class FunctionService {
     if (qualifier === LATEST) {
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     }
+    let dropped: string[] = [];
     await this.store.mutateFunction(ns, ref.name, (current) => {
       if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
-      if (qualifier === undefined) return null;
-      resolveVersion(ns, current, qualifier);
+      if (qualifier === undefined) {
+        dropped = codeOf(current);
+        return null;
+      }
+      dropped = [resolveVersion(ns, current, qualifier).CodeSha256];
       const { [qualifier]: _removed, ...versions } = current.versions;
       return { ...current, versions };
     });
     this.observer.functionChanged(ns, ref.name);
+    await this.releaseUnused(dropped);
   }
 
   async updateCode(ns: Namespace, rawName: string, input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
@@ -97,14 +103,38 @@ export class FunctionService {
     const zip = decodeZipFile(requireZipSource(input));
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
-    const stored = await this.code.put(zip);
+    const stored = input.DryRun ? await this.code.inspect(zip) : await this.code.put(zip);
     const changes: Partial<VersionRecord> = {
       CodeSha256: stored.sha256,
       CodeSize: stored.size,
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return this.dryRunView(current, changes);
-    return this.applyUpdate(ns, ref.name, input.RevisionId, changes, input.Publish ?? false);
+    const previous = current.latest.CodeSha256;
+    const updated = await this.storeCode(stored.sha256, () =>
+      this.applyUpdate(ns, ref.name, input.RevisionId, changes, input.Publish ?? false),
+    );
+    await this.releaseUnused([previous]);
+    return updated;
+  }
+
+  /** Runs the metadata write that makes a just-stored blob referenced; drops the blob if it fails. */
+  private async storeCode<T>(sha256: string, write: () => Promise<T>): Promise<T> {
+    let written = false;
+    try {
+      const result = await write();
+      written = true;
+      return result;
+    } finally {
+      this.code.unpin(sha256);
+      if (!written) await this.releaseUnused([sha256]);
+    }
+  }
+
+  private async releaseUnused(shas: string[]): Promise<void> {
+    const all = await this.store.allFunctions();
+    const referenced = new Set(all.flatMap(codeOf));
+    for (const sha of new Set(shas)) await this.code.release(sha, referenced.has(sha));
   }
 
   async updateConfiguration(
@@ -231,6 +261,10 @@ export class FunctionService {
     const record: FunctionRecord = { ...ns, name, latest, versions: {}, lastVersion: 0, tags: input.Tags ?? {} };
     return input.Publish ? publishVersion(record).record : record;
   }
+}
+
+function codeOf(record: FunctionRecord): string[] {
+  return [record.latest, ...Object.values(record.versions)].map((version) => version.CodeSha256);
 }
 
 /** UpdateFunctionConfiguration changes only the members present in the request. */

@@ -20,6 +20,8 @@ const hex = (sha256: string): string => Buffer.from(sha256, 'base64').toString('
  */
 export class CodeStore {
   private readonly extracting = new Map<string, Promise<string>>();
+  /** Blobs written by a request that has not yet stored the metadata that refers to them. */
+  private readonly pinned = new Map<string, number>();
 
   constructor(readonly root: string) {}
 
@@ -28,17 +30,43 @@ export class CodeStore {
     await fs.mkdir(path.join(this.root, 'trees'), { recursive: true });
   }
 
-  /** Validates the zip completely (the AWS rules in zip.ts) before anything is written. */
+  /**
+   * Validates the zip completely (the AWS rules in zip.ts) before anything is written. The blob
+   * stays pinned against garbage collection until the caller calls `unpin`.
+   */
   async put(zip: Buffer): Promise<StoredCode> {
-    const summary: ZipSummary = await validateZip(zip);
-    const sha256 = createHash('sha256').update(zip).digest('base64');
+    const stored = await this.inspect(zip);
+    const { sha256 } = stored;
+    this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
     const blob = this.blobPath(sha256);
     if (!(await exists(blob))) {
       const tmp = `${blob}.${process.pid}.${Date.now()}.tmp`;
       await fs.writeFile(tmp, zip);
       await fs.rename(tmp, blob);
     }
+    return stored;
+  }
+
+  /** What `put` would store, without writing anything (UpdateFunctionCode's DryRun). */
+  async inspect(zip: Buffer): Promise<StoredCode> {
+    const summary: ZipSummary = await validateZip(zip);
+    const sha256 = createHash('sha256').update(zip).digest('base64');
     return { sha256, size: zip.length, unzippedBytes: summary.unzippedBytes };
+  }
+
+  unpin(sha256: string): void {
+    const count = (this.pinned.get(sha256) ?? 1) - 1;
+    if (count > 0) this.pinned.set(sha256, count);
+    else this.pinned.delete(sha256);
+  }
+
+  /** Removes one package if nothing refers to it any more (after a delete or an update). */
+  async release(sha256: string, stillReferenced: boolean): Promise<void> {
+    if (stillReferenced) return;
+    await this.extracting.get(sha256)?.catch(() => undefined);
+    if (this.pinned.has(sha256)) return;
+    await fs.rm(this.blobPath(sha256), { force: true });
+    await fs.rm(this.treePath(sha256), { recursive: true, force: true });
   }
 
   blobPath(sha256: string): string {
@@ -73,15 +101,15 @@ export class CodeStore {
     for (const dir of ['blobs', 'trees']) {
       for (const entry of await fs.readdir(path.join(this.root, dir))) {
         const id = entry.replace(/\.zip$/, '');
-        if (!keep.has(id) && !this.isExtracting(id)) {
+        if (!keep.has(id) && !this.isBusy(id)) {
           await fs.rm(path.join(this.root, dir, entry), { recursive: true, force: true });
         }
       }
     }
   }
 
-  private isExtracting(hexId: string): boolean {
-    return [...this.extracting.keys()].some((sha) => hex(sha) === hexId);
+  private isBusy(hexId: string): boolean {
+    return [...this.extracting.keys(), ...this.pinned.keys()].some((sha) => hex(sha) === hexId);
   }
 }
 

@@ -56,7 +56,7 @@ const PATH_MAX = 4096;
 const MAX_LINK_HOPS = 40;
 /** Total path components we are willing to walk checking all symlinks of one archive. */
 const LINK_CHECK_BUDGET = 10_000_000;
-/** Inflate output chunk: the most we inflate past a limit, and few enough stream hops to be fast. */
+/** Inflate output chunk of large entries: big enough that the stream hops stay cheap. */
 const INFLATE_CHUNK = 256 * 1024;
 /** Entries up to this size (compressed and declared) are inflated in one synchronous call. */
 const SMALL_ENTRY = 1024 * 1024;
@@ -85,7 +85,10 @@ const newDir = (mode = 0o755): DirNode => ({
   created: false,
 });
 
-/** Inflates every entry in memory while counting bytes (never trusting the declared sizes), writes nothing. */
+/**
+ * Inflates every entry in memory while counting bytes (never trusting the declared sizes),
+ * writes nothing.
+ */
 export async function validateZip(
   zip: Buffer,
   limits: ZipLimits = AWS_ZIP_LIMITS,
@@ -246,7 +249,7 @@ function openZip(zip: Buffer): Promise<yauzl.ZipFile> {
   });
 }
 
-/** Entry count and declared sizes only, from the central directory (which was validated before). */
+/** Entry count and declared sizes from the central directory (checked at first extraction). */
 async function summarize(zip: Buffer, limits: ZipLimits): Promise<ZipSummary> {
   try {
     const zipfile = await openZip(zip);

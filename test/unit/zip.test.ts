@@ -98,7 +98,7 @@ describe('zip packages', () => {
     );
   });
 
-  it('keeps permission bits, strips setuid/setgid/sticky, defaults without unix modes', async () => {
+  it('keeps permission bits, strips setuid/setgid/sticky, defaults without unix mode', async () => {
     const zip = buildZip([
       { name: 'suid', content: 'x', mode: 0o4755 },
       { name: 'sgid-sticky', content: 'x', mode: 0o3750 },
@@ -349,7 +349,9 @@ describe('zip packages', () => {
         },
       ]);
       const rssBefore = process.memoryUsage().rss;
-      await refused(zip, 'Unzipped size must be smaller than 262144000 bytes');
+      // Validation only: extracting would write 250 MB to disk before stopping, which is what the
+      // limit allows; the extraction path is the same code, tested with the small limit above.
+      await rejectsWith(validateZip(zip), 'Unzipped size must be smaller than 262144000 bytes');
       const grown = process.memoryUsage().rss - rssBefore;
       assert.ok(grown < 100 * 1024 * 1024, `memory grew by ${grown} bytes`);
     });

@@ -16,11 +16,21 @@ import {
 
 // Anchored on the bootstrap so that "Require stack" in a missing-module error names it, as on AWS.
 const require = createRequire(new URL('./bootstrap.mjs', import.meta.url));
-const HANDLER_PATTERN = /^([^.]*)\.(.*)$/;
+// AWS allows an empty module name; we do not, since it would resolve `<task root>.js`.
+const HANDLER_PATTERN = /^([^.]+)\.(.*)$/;
 const ESM_ONLY = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
 const NOT_FOUND = new Set(['MODULE_NOT_FOUND', 'ERR_MODULE_NOT_FOUND']);
 
 export async function loadHandler(taskRoot, handlerString) {
+  const { moduleRoot, moduleName, exportPath } = parseHandler(taskRoot, handlerString);
+  const userModule = await loadModule(taskRoot, moduleRoot, moduleName);
+  const handler = exportPath.split('.').reduce((scope, key) => scope && scope[key], userModule);
+  if (!handler) throw new HandlerNotFound(`${handlerString} is undefined or not exported`);
+  if (typeof handler === 'function') return handler;
+  throw new HandlerNotFound(`${handlerString} is not a function`);
+}
+
+function parseHandler(taskRoot, handlerString) {
   if (handlerString.includes('..')) {
     throw new MalformedHandlerName(
       `'${handlerString}' is not a valid handler name. Use absolute paths when specifying root ` +
@@ -30,14 +40,12 @@ export async function loadHandler(taskRoot, handlerString) {
   const base = path.basename(handlerString);
   const match = HANDLER_PATTERN.exec(base);
   if (!match) throw new MalformedHandlerName(`Bad handler ${handlerString}`);
-  const [, moduleName, exportPath] = match;
-  const moduleRoot = path.resolve(taskRoot, handlerString.slice(0, handlerString.lastIndexOf(base)));
-
-  const userModule = await loadModule(taskRoot, moduleRoot, moduleName);
-  const handler = exportPath.split('.').reduce((scope, key) => scope && scope[key], userModule);
-  if (!handler) throw new HandlerNotFound(`${handlerString} is undefined or not exported`);
-  if (typeof handler !== 'function') throw new HandlerNotFound(`${handlerString} is not a function`);
-  return handler;
+  const moduleDir = handlerString.slice(0, handlerString.lastIndexOf(base));
+  return {
+    moduleRoot: path.resolve(taskRoot, moduleDir),
+    moduleName: match[1],
+    exportPath: match[2],
+  };
 }
 
 async function loadModule(taskRoot, moduleRoot, moduleName) {
@@ -104,7 +112,10 @@ function readManifest(file) {
   try {
     return JSON.parse(text);
   } catch (err) {
-    console.warn(`${file} cannot be read, it will be ignored for ES module detection purposes.`, err);
+    console.warn(
+      `${file} cannot be read, it will be ignored for ES module detection purposes.`,
+      err,
+    );
     return null;
   }
 }

@@ -39,7 +39,8 @@ export function invoke(client, handler, isAsync, { headers, body }) {
   setRequestId(requestId);
   forwardTraceId(headers[HEADERS.traceId]);
   return new Promise((resolve, reject) => {
-    const report = (err, result) => postOutcome(client, requestId, err, result).then(resolve, reject);
+    const report = (err, result) =>
+      postOutcome(client, requestId, err, result).then(resolve, reject);
     const { callback, controls, settle } = createCallbacks(report);
     // Nothing settled yet the loop ran dry: AWS fails async handlers and answers null for others.
     beforeExitListener = settle(() => (isAsync ? report(new NodeJsExit()) : report(null, null)));

@@ -63,9 +63,10 @@ export class RuntimeApiClient {
 
   #request(method, path, body, extraHeaders) {
     const headers = body === undefined ? extraHeaders : jsonHeaders(body, extraHeaders);
-    const options = { agent: this.#agent, hostname: this.#hostname, port: this.#port, method, path };
+    const agent = this.#agent;
+    const options = { agent, hostname: this.#hostname, port: this.#port, method, path, headers };
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...options, headers }, (res) => {
+      const req = http.request(options, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (text += chunk));
