@@ -24,8 +24,9 @@ export function patchConsole(env = process.env) {
   const writer = (level) => {
     if (PRIORITY[level] < minimum) return noop;
     // Newlines become \r so that a multi-line message stays one log record, as on AWS.
-    return (message, ...params) =>
+    return (message, ...params) => {
       process.stdout.write(format(level, message, params).replaceAll('\n', '\r') + '\n');
+    };
   };
   console.trace = writer('TRACE');
   console.debug = writer('DEBUG');
