@@ -35,7 +35,9 @@ function flagsToConfig(args: string[]): ConfigInput {
     injectEndpoint: values['no-endpoint-injection'] ? false : undefined,
     quiet: values.quiet,
   };
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ConfigInput;
+  return Object.fromEntries(
+    Object.entries(input).filter(([, v]) => v !== undefined),
+  ) as ConfigInput;
 }
 
 async function serve(args: string[]): Promise<void> {

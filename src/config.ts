@@ -16,7 +16,11 @@ const ConfigSchema = z.object({
   /** How long a function stays Pending, or an update InProgress, after the work is done (AWS takes seconds). */
   stateTransitionDelayMs: z.coerce.number().int().min(0).default(0),
   /** How long an idle execution environment is kept warm. */
-  keepAliveMs: z.coerce.number().int().min(0).default(10 * 60 * 1000),
+  keepAliveMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60 * 1000),
   /** Set AWS_ENDPOINT_URL inside functions so SDK calls they make reach this server. */
   injectEndpoint: z.coerce.boolean().default(true),
   /** Interpreter commands per runtime family or exact runtime, e.g. { 'python3.12': 'python3.12' }. */
@@ -47,7 +51,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
   const input: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value !== undefined) input[key] = key === 'inMemory' || key === 'injectEndpoint' ? value === 'true' || value === '1' : value;
+    if (value !== undefined)
+      input[key] =
+        key === 'inMemory' || key === 'injectEndpoint' ? value === 'true' || value === '1' : value;
   }
   return input as ConfigInput;
 }

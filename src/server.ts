@@ -43,18 +43,28 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
-  const workers = new WorkerManager(new Placement(EXECUTORS[config.executor]()), new RuntimeCommands(config.interpreters), code, {
-    keepAliveMs: config.keepAliveMs,
-    get endpointUrl() {
-      return config.injectEndpoint ? endpoint.url : undefined;
+  const workers = new WorkerManager(
+    new Placement(EXECUTORS[config.executor]()),
+    new RuntimeCommands(config.interpreters),
+    code,
+    {
+      keepAliveMs: config.keepAliveMs,
+      get endpointUrl() {
+        return config.injectEndpoint ? endpoint.url : undefined;
+      },
+      echo: (fn, line) => {
+        if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
+      },
+      log,
     },
-    echo: (fn, line) => {
-      if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
-    },
-    log,
-  });
+  );
   const functions = new FunctionService(store, code, lifecycle, workers);
-  const invocations = new InvocationService(functions, workers, config.stateTransitionDelayMs > 0, log);
+  const invocations = new InvocationService(
+    functions,
+    workers,
+    config.stateTransitionDelayMs > 0,
+    log,
+  );
   await lifecycle.resume();
 
   const operations: Operation[] = [

@@ -62,5 +62,8 @@ export const conflict = (message: string): LambdaError =>
 export function validationError(problems: string[]): LambdaError {
   const count = problems.length;
   const noun = count === 1 ? 'validation error' : 'validation errors';
-  return new LambdaError('ValidationException', `${count} ${noun} detected: ${problems.join('; ')}`);
+  return new LambdaError(
+    'ValidationException',
+    `${count} ${noun} detected: ${problems.join('; ')}`,
+  );
 }

@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { invalidParameter } from './errors.js';
-import {
-  ALL_RUNTIMES,
-  DEPRECATED_RUNTIMES,
-  isCustomRuntime,
-  newestOfFamily,
-} from './runtimes.js';
+import { ALL_RUNTIMES, DEPRECATED_RUNTIMES, isCustomRuntime, newestOfFamily } from './runtimes.js';
 import { Constraints } from './validation.js';
 
 /** Request shapes of the function operations (service model members, JSON types only). */
@@ -76,7 +71,8 @@ export type UpdateFunctionCodeInput = z.output<typeof UpdateFunctionCodeBody>;
 /** Model patterns (service-2.json) for the members we check. */
 const ROLE_ARN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const HANDLER = /^[^\s]+$/;
-const LAYER_VERSION_ARN = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$/;
+const LAYER_VERSION_ARN =
+  /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$/;
 /** Environment variable keys: a letter, then letters, digits or underscores. */
 const ENV_KEY = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
 const ARCHITECTURES = ['x86_64', 'arm64'];
@@ -127,7 +123,9 @@ export function checkConfigConstraints(input: ConfigurableInput, c = new Constra
     .count(input.Architectures, 'architectures', 1, 1)
     .oneOf(input.TracingConfig?.Mode, 'tracingConfig.mode', ['Active', 'PassThrough'])
     .oneOf(input.LoggingConfig?.LogFormat, 'loggingConfig.logFormat', ['JSON', 'Text']);
-  input.Architectures?.forEach((arch, i) => c.oneOf(arch, `architectures.${i + 1}.member`, ARCHITECTURES));
+  input.Architectures?.forEach((arch, i) =>
+    c.oneOf(arch, `architectures.${i + 1}.member`, ARCHITECTURES),
+  );
   input.Layers?.forEach((arn, i) => c.pattern(arn, `layers.${i + 1}.member`, LAYER_VERSION_ARN));
   c.check();
 }
@@ -172,11 +170,18 @@ function checkEnvironment(vars: Record<string, string>): void {
 }
 
 /** Zip functions need a runtime, and a handler unless the runtime runs the function's own bootstrap. */
-export function checkRuntimeAndHandler(runtime: string | undefined, handler: string | undefined): void {
+export function checkRuntimeAndHandler(
+  runtime: string | undefined,
+  handler: string | undefined,
+): void {
   if (!runtime) {
-    throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    throw invalidParameter(
+      'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
+    );
   }
   if (!handler && !isCustomRuntime(runtime)) {
-    throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    throw invalidParameter(
+      'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
+    );
   }
 }

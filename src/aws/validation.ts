@@ -24,21 +24,26 @@ export class Constraints {
 
   required(value: unknown, field: string): this {
     if (value === undefined || value === null) {
-      this.problems.push(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+      this.problems.push(
+        `Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return this;
   }
 
   length(value: string | undefined, field: string, min: number, max: number): this {
     if (value === undefined) return this;
-    if (value.length < min) this.fail(value, field, `Member must have length greater than or equal to ${min}`);
-    else if (value.length > max) this.fail(value, field, `Member must have length less than or equal to ${max}`);
+    if (value.length < min)
+      this.fail(value, field, `Member must have length greater than or equal to ${min}`);
+    else if (value.length > max)
+      this.fail(value, field, `Member must have length less than or equal to ${max}`);
     return this;
   }
 
   range(value: number | undefined, field: string, min: number, max?: number): this {
     if (value === undefined) return this;
-    if (value < min) this.fail(value, field, `Member must have value greater than or equal to ${min}`);
+    if (value < min)
+      this.fail(value, field, `Member must have value greater than or equal to ${min}`);
     else if (max !== undefined && value > max) {
       this.fail(value, field, `Member must have value less than or equal to ${max}`);
     }
@@ -59,8 +64,10 @@ export class Constraints {
   count(value: readonly unknown[] | undefined, field: string, min: number, max: number): this {
     if (value === undefined) return this;
     const shown = `[${value.join(', ')}]`;
-    if (value.length < min) this.fail(shown, field, `Member must have length greater than or equal to ${min}`);
-    else if (value.length > max) this.fail(shown, field, `Member must have length less than or equal to ${max}`);
+    if (value.length < min)
+      this.fail(shown, field, `Member must have length greater than or equal to ${min}`);
+    else if (value.length > max)
+      this.fail(shown, field, `Member must have length less than or equal to ${max}`);
     return this;
   }
 
@@ -70,7 +77,9 @@ export class Constraints {
   }
 
   private fail(value: unknown, field: string, rule: string): this {
-    this.problems.push(`Value '${String(value)}' at '${field}' failed to satisfy constraint: ${rule}`);
+    this.problems.push(
+      `Value '${String(value)}' at '${field}' failed to satisfy constraint: ${rule}`,
+    );
     return this;
   }
 }

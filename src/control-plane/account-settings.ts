@@ -15,7 +15,8 @@ export async function getAccountSettings(store: MetadataStore, ns: Namespace) {
   const functions = await store.listFunctions(ns);
   let totalCodeSize = 0;
   for (const record of functions) {
-    for (const version of [record.latest, ...Object.values(record.versions)]) totalCodeSize += version.CodeSize;
+    for (const version of [record.latest, ...Object.values(record.versions)])
+      totalCodeSize += version.CodeSize;
   }
   return {
     AccountLimit: { ...ACCOUNT_LIMITS },

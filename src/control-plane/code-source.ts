@@ -19,7 +19,9 @@ export function requireZipSource(code: CodeSourceInput): string {
     );
   }
   if (code.ImageUri !== undefined) {
-    throw invalidParameter('PackageType Image is not supported by this server; deploy a Zip package.');
+    throw invalidParameter(
+      'PackageType Image is not supported by this server; deploy a Zip package.',
+    );
   }
   throw invalidParameter('Please provide a source for function code.');
 }

@@ -64,8 +64,15 @@ function settled(record: FunctionRecord, sha256: string, failure?: string): Func
         RevisionId: newRevisionId(),
       };
     }
-    return { ...rest, State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() };
+    return {
+      ...rest,
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      RevisionId: newRevisionId(),
+    };
   };
-  const versions = Object.fromEntries(Object.entries(record.versions).map(([k, v]) => [k, settle(v)]));
+  const versions = Object.fromEntries(
+    Object.entries(record.versions).map(([k, v]) => [k, settle(v)]),
+  );
   return { ...record, latest: settle(record.latest), versions };
 }

@@ -37,14 +37,18 @@ export async function listFunctions(
     toConfiguration(record, version, { qualifiedArn: all, forList: true }),
   );
   const last = page[page.length - 1];
-  return start + size < entries.length && last ? { Functions, NextMarker: markerOf(last) } : { Functions };
+  return start + size < entries.length && last
+    ? { Functions, NextMarker: markerOf(last) }
+    : { Functions };
 }
 
 type Entry = [FunctionRecord, VersionRecord];
 
 function versionsOf(record: FunctionRecord, all: boolean): Entry[] {
   if (!all) return [[record, record.latest]];
-  const published = Object.values(record.versions).sort((a, b) => Number(a.Version) - Number(b.Version));
+  const published = Object.values(record.versions).sort(
+    (a, b) => Number(a.Version) - Number(b.Version),
+  );
   return [record.latest, ...published].map((version) => [record, version]);
 }
 

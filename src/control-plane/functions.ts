@@ -40,13 +40,17 @@ export class FunctionService {
   ) {}
 
   async create(ns: Namespace, input: CreateFunctionInput): Promise<FunctionConfiguration> {
-    const c = new Constraints().required(input.FunctionName, 'functionName').required(input.Role, 'role');
+    const c = new Constraints()
+      .required(input.FunctionName, 'functionName')
+      .required(input.Role, 'role');
     c.required(input.Code, 'code');
     checkConfigConstraints(input, c);
     const ref = parseNewFunctionName(input.FunctionName as string, ns);
     checkConfigRules(input);
     if (input.PackageType === 'Image') {
-      throw invalidParameter('PackageType Image is not supported by this server; deploy a Zip package.');
+      throw invalidParameter(
+        'PackageType Image is not supported by this server; deploy a Zip package.',
+      );
     }
     checkRuntimeAndHandler(input.Runtime, input.Handler);
     const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
@@ -72,7 +76,11 @@ export class FunctionService {
     };
   }
 
-  async getConfiguration(ns: Namespace, rawName: string, qualifier?: string): Promise<FunctionConfiguration> {
+  async getConfiguration(
+    ns: Namespace,
+    rawName: string,
+    qualifier?: string,
+  ): Promise<FunctionConfiguration> {
     return (await this.get(ns, rawName, qualifier)).configuration;
   }
 
@@ -97,7 +105,11 @@ export class FunctionService {
     await this.releaseUnused(dropped);
   }
 
-  async updateCode(ns: Namespace, rawName: string, input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+  async updateCode(
+    ns: Namespace,
+    rawName: string,
+    input: UpdateFunctionCodeInput,
+  ): Promise<FunctionConfiguration> {
     const ref = parseFunctionName(rawName, ns);
     new Constraints().count(input.Architectures, 'architectures', 1, 1).check();
     const zip = decodeZipFile(requireZipSource(input));
@@ -158,7 +170,12 @@ export class FunctionService {
     ns: Namespace,
     rawName: string,
     queryQualifier?: string,
-  ): Promise<{ record: FunctionRecord; version: VersionRecord; qualifier?: string; qualified: boolean }> {
+  ): Promise<{
+    record: FunctionRecord;
+    version: VersionRecord;
+    qualifier?: string;
+    qualified: boolean;
+  }> {
     const ref = parseFunctionName(rawName, ns);
     const qualifier = effectiveQualifier(ref, queryQualifier);
     const record = await this.store.getFunction(ns, ref.name);
@@ -227,11 +244,19 @@ export class FunctionService {
     return toConfiguration(record, published ?? record.latest, { qualifiedArn: false });
   }
 
-  private dryRunView(record: FunctionRecord, changes: Partial<VersionRecord>): FunctionConfiguration {
+  private dryRunView(
+    record: FunctionRecord,
+    changes: Partial<VersionRecord>,
+  ): FunctionConfiguration {
     return toConfiguration(record, { ...record.latest, ...changes }, { qualifiedArn: false });
   }
 
-  private newRecord(ns: Namespace, name: string, input: CreateFunctionInput, code: StoredCode): FunctionRecord {
+  private newRecord(
+    ns: Namespace,
+    name: string,
+    input: CreateFunctionInput,
+    code: StoredCode,
+  ): FunctionRecord {
     const latest: VersionRecord = {
       Version: LATEST,
       Runtime: input.Runtime,
@@ -240,7 +265,9 @@ export class FunctionService {
       Description: input.Description ?? '',
       Timeout: input.Timeout ?? 3,
       MemorySize: input.MemorySize ?? 128,
-      Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
+      Environment: input.Environment?.Variables
+        ? { Variables: input.Environment.Variables }
+        : undefined,
       Layers: input.Layers ?? [],
       Architectures: input.Architectures ?? ['x86_64'],
       EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
@@ -258,7 +285,14 @@ export class FunctionService {
       StateReason: 'The function is being created.',
       StateReasonCode: 'Creating',
     };
-    const record: FunctionRecord = { ...ns, name, latest, versions: {}, lastVersion: 0, tags: input.Tags ?? {} };
+    const record: FunctionRecord = {
+      ...ns,
+      name,
+      latest,
+      versions: {},
+      lastVersion: 0,
+      tags: input.Tags ?? {},
+    };
     return input.Publish ? publishVersion(record).record : record;
   }
 }
@@ -276,17 +310,23 @@ function configChanges(input: UpdateFunctionConfigurationInput): Partial<Version
   if (input.Timeout !== undefined) changes.Timeout = input.Timeout;
   if (input.MemorySize !== undefined) changes.MemorySize = input.MemorySize;
   if (input.Runtime !== undefined) changes.Runtime = input.Runtime;
-  if (input.Environment !== undefined) changes.Environment = { Variables: input.Environment.Variables ?? {} };
+  if (input.Environment !== undefined)
+    changes.Environment = { Variables: input.Environment.Variables ?? {} };
   if (input.Layers !== undefined) changes.Layers = input.Layers;
-  if (input.EphemeralStorage !== undefined) changes.EphemeralStorage = { Size: input.EphemeralStorage.Size };
-  if (input.TracingConfig?.Mode !== undefined) changes.TracingConfig = { Mode: input.TracingConfig.Mode };
+  if (input.EphemeralStorage !== undefined)
+    changes.EphemeralStorage = { Size: input.EphemeralStorage.Size };
+  if (input.TracingConfig?.Mode !== undefined)
+    changes.TracingConfig = { Mode: input.TracingConfig.Mode };
   if (input.KMSKeyArn !== undefined) changes.KMSKeyArn = input.KMSKeyArn || undefined;
   if (input.DeadLetterConfig !== undefined) changes.DeadLetterConfig = input.DeadLetterConfig;
   if (input.VpcConfig !== undefined) changes.VpcConfig = vpcConfig(input.VpcConfig);
   return changes;
 }
 
-function loggingConfig(name: string, input: CreateFunctionInput['LoggingConfig']): VersionRecord['LoggingConfig'] {
+function loggingConfig(
+  name: string,
+  input: CreateFunctionInput['LoggingConfig'],
+): VersionRecord['LoggingConfig'] {
   return {
     LogFormat: input?.LogFormat ?? 'Text',
     LogGroup: input?.LogGroup ?? `/aws/lambda/${name}`,

@@ -9,7 +9,9 @@ export const LATEST = '$LATEST';
 /** A qualifier may come inside the name (`fn:3`) or as `?Qualifier=3`; AWS refuses two different ones. */
 export function effectiveQualifier(ref: FunctionRef, queryQualifier?: string): string | undefined {
   if (ref.qualifier && queryQualifier && ref.qualifier !== queryQualifier) {
-    throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
+    throw invalidParameter(
+      'The derived qualifier from the function name does not match the specified qualifier.',
+    );
   }
   return ref.qualifier ?? queryQualifier;
 }
@@ -44,13 +46,25 @@ export function publishVersion(
     RevisionId: newRevisionId(),
   };
   return {
-    record: { ...record, versions: { ...record.versions, [number]: version }, lastVersion: record.lastVersion + 1 },
+    record: {
+      ...record,
+      versions: { ...record.versions, [number]: version },
+      lastVersion: record.lastVersion + 1,
+    },
     version,
   };
 }
 
 /** Fields that differ between copies of the same content and so are left out of the comparison. */
 function sameContent(a: VersionRecord, b: VersionRecord): boolean {
-  const strip = ({ Version: _v, RevisionId: _r, LastModified: _l, Description: _d, State: _s, LastUpdateStatus: _u, ...rest }: VersionRecord) => rest;
+  const strip = ({
+    Version: _v,
+    RevisionId: _r,
+    LastModified: _l,
+    Description: _d,
+    State: _s,
+    LastUpdateStatus: _u,
+    ...rest
+  }: VersionRecord) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

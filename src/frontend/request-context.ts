@@ -23,7 +23,10 @@ export function requestContext(defaultRegion: string) {
 
 function namespaceFrom(req: Request, defaultRegion: string): Namespace {
   const auth = req.headers.authorization ?? '';
-  const presigned = typeof req.query['X-Amz-Credential'] === 'string' ? `Credential=${req.query['X-Amz-Credential']}` : '';
+  const presigned =
+    typeof req.query['X-Amz-Credential'] === 'string'
+      ? `Credential=${req.query['X-Amz-Credential']}`
+      : '';
   const scope = CREDENTIAL.exec(auth) ?? CREDENTIAL.exec(presigned);
   if (!scope) return { account: DEFAULT_ACCOUNT, region: defaultRegion };
   const [, accessKey, region] = scope as unknown as [string, string, string];

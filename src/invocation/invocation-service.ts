@@ -43,12 +43,17 @@ export class InvocationService {
       .oneOf(request.invocationType, 'invocationType', ['Event', 'RequestResponse', 'DryRun'])
       .oneOf(request.logType, 'logType', ['None', 'Tail'])
       .check();
-    const { record, version, qualifier } = await this.functions.find(ns, request.functionName, request.qualifier);
+    const { record, version, qualifier } = await this.functions.find(
+      ns,
+      request.functionName,
+      request.qualifier,
+    );
     this.refuseUnready(version.State, functionArn(ns, record.name));
     checkPayload(request.payload);
     const clientContext = decodeClientContext(request.clientContext);
     const executedVersion = version.Version;
-    if (request.invocationType === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
+    if (request.invocationType === 'DryRun')
+      return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
 
     const target = { ns, functionName: record.name, version };
     const invocation = {
@@ -59,7 +64,9 @@ export class InvocationService {
       clientContext,
     };
     if (request.invocationType === 'Event') {
-      this.workers.invoke(target, invocation).catch((err: Error) => this.log(`event ${invocation.requestId}: ${err.message}`));
+      this.workers
+        .invoke(target, invocation)
+        .catch((err: Error) => this.log(`event ${invocation.requestId}: ${err.message}`));
       return { statusCode: 202, payload: Buffer.alloc(0), executedVersion };
     }
     const result = await this.workers.invoke(target, invocation);
@@ -79,9 +86,14 @@ export class InvocationService {
   private refuseUnready(state: string, arn: string): void {
     if (state === 'Active' || (state === 'Pending' && !this.faithfulPending)) return;
     if (state === 'Failed') {
-      throw new LambdaError('ResourceConflictException', `Lambda is unable to invoke the function because it is in the Failed state: ${arn}`);
+      throw new LambdaError(
+        'ResourceConflictException',
+        `Lambda is unable to invoke the function because it is in the Failed state: ${arn}`,
+      );
     }
-    throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${state}`);
+    throw conflict(
+      `The operation cannot be performed at this time. The function is currently in the following state: ${state}`,
+    );
   }
 }
 

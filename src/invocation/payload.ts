@@ -23,13 +23,19 @@ export function decodeClientContext(header: string | undefined): string | undefi
   if (header === undefined || header === '') return undefined;
   const text = Buffer.from(header, 'base64').toString('utf8');
   if (Buffer.byteLength(text) > MAX_CLIENT_CONTEXT_BYTES) {
-    throw new LambdaError('InvalidParameterValueException', `Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes.`);
+    throw new LambdaError(
+      'InvalidParameterValueException',
+      `Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes.`,
+    );
   }
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
   } catch {
-    throw new LambdaError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+    throw new LambdaError(
+      'InvalidRequestContentException',
+      'Client context must be a valid Base64-encoded JSON object.',
+    );
   }
   return text;
 }

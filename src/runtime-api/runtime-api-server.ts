@@ -90,14 +90,20 @@ export class RuntimeApiServer {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === protocol.paths.next) return this.next(res);
     if (req.method === 'POST' && url === protocol.paths.initError) {
-      return void this.readThen(req, res, MAX_ERROR_BYTES, (body) => this.postInitError(req, res, body));
+      return void this.readThen(req, res, MAX_ERROR_BYTES, (body) =>
+        this.postInitError(req, res, body),
+      );
     }
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
     if (req.method === 'POST' && match) {
       const [, requestId, kind] = match as unknown as [string, string, string];
       const limit = kind === 'response' ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
-      return void this.readThen(req, res, limit, (body) => this.postResult(req, res, requestId, kind, body), () =>
-        this.tooLarge(res, requestId, kind),
+      return void this.readThen(
+        req,
+        res,
+        limit,
+        (body) => this.postResult(req, res, requestId, kind, body),
+        () => this.tooLarge(res, requestId, kind),
       );
     }
     reply(res, 404, { errorMessage: 'Unknown path', errorType: 'NotFound' });
@@ -196,7 +202,11 @@ export class RuntimeApiServer {
         refused = true;
         res.setHeader('connection', 'close');
         if (onTooLarge) onTooLarge();
-        else reply(res, 413, { errorMessage: 'Payload too large', errorType: 'RequestEntityTooLarge' });
+        else
+          reply(res, 413, {
+            errorMessage: 'Payload too large',
+            errorType: 'RequestEntityTooLarge',
+          });
         return;
       }
       chunks.push(chunk);
@@ -214,6 +224,9 @@ function errorTypeOf(req: http.IncomingMessage): string | undefined {
 
 function reply(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

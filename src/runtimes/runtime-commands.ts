@@ -63,8 +63,14 @@ function resolveExecutable(command: string): string | null {
   if (path.isAbsolute(command)) return fs.existsSync(command) ? command : null;
   try {
     const probe = command.startsWith('python')
-      ? execFileSync(command, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8', timeout: 10_000 })
-      : execFileSync('sh', ['-c', `command -v "$0"`, command], { encoding: 'utf8', timeout: 10_000 });
+      ? execFileSync(command, ['-c', 'import sys; print(sys.executable)'], {
+          encoding: 'utf8',
+          timeout: 10_000,
+        })
+      : execFileSync('sh', ['-c', `command -v "$0"`, command], {
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
     const found = probe.trim();
     return found.length > 0 ? found : null;
   } catch {

@@ -16,7 +16,12 @@ export interface VersionRecord {
   Architectures: string[];
   EphemeralStorage: { Size: number };
   TracingConfig: { Mode: string };
-  LoggingConfig: { LogFormat: string; LogGroup: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
+  LoggingConfig: {
+    LogFormat: string;
+    LogGroup: string;
+    ApplicationLogLevel?: string;
+    SystemLogLevel?: string;
+  };
   PackageType: 'Zip';
   KMSKeyArn?: string;
   DeadLetterConfig?: { TargetArn?: string };

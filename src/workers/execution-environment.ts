@@ -111,7 +111,12 @@ export class ExecutionEnvironment implements RuntimeListener {
     const outcome = initFailure ?? (await this.run(invocation));
     const durationMs = performance.now() - invokeStart;
     await nextTurn(); // lets output the runtime printed just before answering reach the log first
-    const result = await this.finish(invocation.requestId, outcome, durationMs, initDurationMs ?? undefined);
+    const result = await this.finish(
+      invocation.requestId,
+      outcome,
+      durationMs,
+      initDurationMs ?? undefined,
+    );
     this.currentRequestId = undefined;
     this.lastUsed = Date.now();
     return result;
@@ -165,7 +170,10 @@ export class ExecutionEnvironment implements RuntimeListener {
     this.capture(runtime);
     void runtime.exited.then((exit) => this.runtimeExited(runtime, exit));
     const outcome = await new Promise<Outcome | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'timeout' }), INIT_LIMIT_MS + this.timeoutMs());
+      const timer = setTimeout(
+        () => resolve({ kind: 'timeout' }),
+        INIT_LIMIT_MS + this.timeoutMs(),
+      );
       this.initWaiter = (result) => {
         clearTimeout(timer);
         resolve(result);
@@ -197,9 +205,13 @@ export class ExecutionEnvironment implements RuntimeListener {
     initDurationMs: number | undefined,
   ): Promise<EnvironmentResult> {
     const failed = outcome.kind !== 'response';
-    const broken = outcome.kind === 'exit' || outcome.kind === 'timeout' || outcome.kind === 'init-error';
+    const broken =
+      outcome.kind === 'exit' || outcome.kind === 'timeout' || outcome.kind === 'init-error';
     const payload = resultPayload(requestId, outcome, this.settings.timeoutSeconds);
-    if (outcome.kind === 'timeout') this.append(`${new Date().toISOString()} ${requestId} Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds\n`);
+    if (outcome.kind === 'timeout')
+      this.append(
+        `${new Date().toISOString()} ${requestId} Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds\n`,
+      );
     const maxMemory = (await this.runtime?.maxMemoryBytes()) ?? 0;
     if (broken) await this.resetRuntime();
     else if (this.state === 'invoking') this.transition('ready');
@@ -276,7 +288,8 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
       return outcome.body;
     case 'too-large':
       return json({
-        errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+        errorMessage:
+          'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
         errorType: 'Function.ResponseSizeTooLarge',
       });
     case 'timeout':
@@ -295,7 +308,8 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
 
 /** Go's wording, which AWS's init passes through: "with error: exit status 1", "signal: killed". */
 function exitText(exit: RuntimeExit): string {
-  if (exit.signal) return `with error: signal: ${exit.signal === 'SIGKILL' ? 'killed' : exit.signal.toLowerCase()}`;
+  if (exit.signal)
+    return `with error: signal: ${exit.signal === 'SIGKILL' ? 'killed' : exit.signal.toLowerCase()}`;
   return exit.code === 0 ? 'without providing a reason' : `with error: exit status ${exit.code}`;
 }
 
@@ -305,7 +319,10 @@ function entrypointError(requestId: string, spawnError: string) {
     spawnError === 'EACCES'
       ? 'fork/exec /var/task/bootstrap: permission denied'
       : "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
-  return { errorType: 'Runtime.InvalidEntrypoint', errorMessage: `RequestId: ${requestId} Error: ${reason}` };
+  return {
+    errorType: 'Runtime.InvalidEntrypoint',
+    errorMessage: `RequestId: ${requestId} Error: ${reason}`,
+  };
 }
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));

@@ -24,7 +24,8 @@ export function reportLine(requestId: string, figures: ReportFigures): string {
     `Memory Size: ${figures.memoryMb} MB`,
     `Max Memory Used: ${figures.maxMemoryUsedMb} MB`,
   ];
-  if (figures.initDurationMs !== undefined) parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
+  if (figures.initDurationMs !== undefined)
+    parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
   if (figures.status) parts.push(`Status: ${figures.status}`);
   return `${parts.join('\t')}\t\n`;
 }

@@ -62,7 +62,13 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): Record<string,
 /** Node.js looks for modules in layers first, then the runtime, then the task root, as on AWS. */
 function nodePath(runtime: string, taskRoot: string): string {
   const major = /nodejs(\d+)/.exec(runtime)?.[1] ?? '20';
-  return [`/opt/nodejs/node${major}/node_modules`, '/opt/nodejs/node_modules', '/var/runtime/node_modules', '/var/runtime', taskRoot].join(':');
+  return [
+    `/opt/nodejs/node${major}/node_modules`,
+    '/opt/nodejs/node_modules',
+    '/var/runtime/node_modules',
+    '/var/runtime',
+    taskRoot,
+  ].join(':');
 }
 
 function withDir(pathList: string, dir: string | undefined): string {

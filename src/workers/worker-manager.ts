@@ -61,7 +61,10 @@ export class WorkerManager implements FunctionObserver {
     this.reaper.unref();
   }
 
-  async invoke(target: InvokeTarget, invocation: EnvironmentInvocation): Promise<EnvironmentResult> {
+  async invoke(
+    target: InvokeTarget,
+    invocation: EnvironmentInvocation,
+  ): Promise<EnvironmentResult> {
     if (this.closed) throw new Error('worker manager is shut down');
     const pool = this.poolFor(target);
     const env = pool.idle.pop() ?? (await this.startEnvironment(target));
@@ -139,7 +142,9 @@ export class WorkerManager implements FunctionObserver {
           logStreamName,
           endpointUrl: this.options.endpointUrl,
           runtimeEnv: command.env,
-          interpreterDir: path.isAbsolute(command.command) ? path.dirname(command.command) : undefined,
+          interpreterDir: path.isAbsolute(command.command)
+            ? path.dirname(command.command)
+            : undefined,
         }),
         memoryMb: version.MemorySize,
         ephemeralStorageMb: version.EphemeralStorage.Size,
@@ -162,7 +167,9 @@ export class WorkerManager implements FunctionObserver {
     while (!this.placement.fits(this.memoryInUse(), memoryMb)) {
       const victim = idle.shift();
       if (!victim) {
-        this.options.log(`placement: over the memory budget of ${this.placement.budgetMb} MB; starting anyway`);
+        this.options.log(
+          `placement: over the memory budget of ${this.placement.budgetMb} MB; starting anyway`,
+        );
         return;
       }
       victim.pool.idle.splice(victim.pool.idle.indexOf(victim.env), 1);

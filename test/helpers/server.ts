@@ -13,7 +13,9 @@ export interface Caller {
 export const DEFAULT_CALLER: Caller = { account: '000000000000', region: 'us-east-1' };
 
 /** A real server on an ephemeral loopback port, quiet, with its own data dir unless given one. */
-export async function startTestServer(overrides: ConfigInput = {}): Promise<RunningServer & { dataDir: string }> {
+export async function startTestServer(
+  overrides: ConfigInput = {},
+): Promise<RunningServer & { dataDir: string }> {
   const dataDir = overrides.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'asimov-test-')));
   const server = await startServer(
     loadConfig({ port: 0, quiet: true, printFunctionLogs: false, dataDir, ...overrides }),

@@ -23,7 +23,9 @@ describe('bad input gets AWS errors and stores nothing', () => {
     Runtime: 'nodejs20.x',
     Handler: 'index.handler',
     Role: ROLE,
-    Code: { ZipFile: buildZip({ 'index.js': 'exports.handler = async () => 1;' }).toString('base64') },
+    Code: {
+      ZipFile: buildZip({ 'index.js': 'exports.handler = async () => 1;' }).toString('base64'),
+    },
   });
 
   async function post(body: string | Buffer, headers: Record<string, string> = {}) {
@@ -32,7 +34,11 @@ describe('bad input gets AWS errors and stores nothing', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : new Uint8Array(body),
     });
-    return { status: res.status, type: res.headers.get('x-amzn-errortype'), body: (await res.json()) as Record<string, string> };
+    return {
+      status: res.status,
+      type: res.headers.get('x-amzn-errortype'),
+      body: (await res.json()) as Record<string, string>,
+    };
   }
 
   async function assertNothingStored() {
@@ -41,11 +47,18 @@ describe('bad input gets AWS errors and stores nothing', () => {
     const code = path.join(server.dataDir, 'code');
     assert.deepEqual(await fs.readdir(path.join(code, 'blobs')), []);
     assert.deepEqual(await fs.readdir(path.join(code, 'trees')), []);
-    const metadata = await fs.readFile(path.join(server.dataDir, 'metadata.json'), 'utf8').catch(() => '{"functions":{}}');
+    const metadata = await fs
+      .readFile(path.join(server.dataDir, 'metadata.json'), 'utf8')
+      .catch(() => '{"functions":{}}');
     assert.deepEqual(JSON.parse(metadata).functions, {});
   }
 
-  async function expectError(body: unknown, status: number, type: string, message: RegExp | string) {
+  async function expectError(
+    body: unknown,
+    status: number,
+    type: string,
+    message: RegExp | string,
+  ) {
     const res = await post(typeof body === 'string' ? body : JSON.stringify(body));
     assert.equal(res.status, status, JSON.stringify(res.body));
     assert.equal(res.type, type);
@@ -57,12 +70,27 @@ describe('bad input gets AWS errors and stores nothing', () => {
   }
 
   it('malformed JSON', async () => {
-    await expectError('{"FunctionName": ', 400, 'InvalidRequestContentException', /^Could not parse request body into json/);
+    await expectError(
+      '{"FunctionName": ',
+      400,
+      'InvalidRequestContentException',
+      /^Could not parse request body into json/,
+    );
   });
 
   it('wrong JSON types', async () => {
-    await expectError({ ...good(), Timeout: 'three' }, 400, 'InvalidRequestContentException', /Timeout/);
-    await expectError({ ...good(), Environment: { Variables: { A: 1 } } }, 400, 'InvalidRequestContentException', /Environment/);
+    await expectError(
+      { ...good(), Timeout: 'three' },
+      400,
+      'InvalidRequestContentException',
+      /Timeout/,
+    );
+    await expectError(
+      { ...good(), Environment: { Variables: { A: 1 } } },
+      400,
+      'InvalidRequestContentException',
+      /Environment/,
+    );
   });
 
   it('missing required members', async () => {
@@ -82,20 +110,55 @@ describe('bad input gets AWS errors and stores nothing', () => {
       'ValidationException',
       "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
     );
-    await expectError({ ...good(), Timeout: 901 }, 400, 'ValidationException', /at 'timeout' .* less than or equal to 900/);
-    await expectError({ ...good(), EphemeralStorage: { Size: 20000 } }, 400, 'ValidationException', /ephemeralStorage.size/);
-    await expectError({ ...good(), MemorySize: 20000 }, 400, 'InvalidParameterValueException', /10240/);
-    await expectError({ ...good(), Description: 'x'.repeat(257) }, 400, 'ValidationException', /at 'description'/);
+    await expectError(
+      { ...good(), Timeout: 901 },
+      400,
+      'ValidationException',
+      /at 'timeout' .* less than or equal to 900/,
+    );
+    await expectError(
+      { ...good(), EphemeralStorage: { Size: 20000 } },
+      400,
+      'ValidationException',
+      /ephemeralStorage.size/,
+    );
+    await expectError(
+      { ...good(), MemorySize: 20000 },
+      400,
+      'InvalidParameterValueException',
+      /10240/,
+    );
+    await expectError(
+      { ...good(), Description: 'x'.repeat(257) },
+      400,
+      'ValidationException',
+      /at 'description'/,
+    );
   });
 
   it('names that break the AWS patterns', async () => {
-    await expectError({ ...good(), FunctionName: 'has space' }, 400, 'ValidationException', /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/);
-    await expectError({ ...good(), FunctionName: 'a'.repeat(65) }, 400, 'ValidationException', /functionName/);
+    await expectError(
+      { ...good(), FunctionName: 'has space' },
+      400,
+      'ValidationException',
+      /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+    );
+    await expectError(
+      { ...good(), FunctionName: 'a'.repeat(65) },
+      400,
+      'ValidationException',
+      /functionName/,
+    );
     await expectError({ ...good(), Role: 'not-a-role' }, 400, 'ValidationException', /at 'role'/);
   });
 
   it('unknown and deprecated runtimes', async () => {
-    await expectError({ ...good(), Runtime: 'cobol85' }, 400, 'ValidationException', /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs,/);
+    await expectError(
+      { ...good(), Runtime: 'cobol85' },
+      400,
+      'ValidationException',
+      /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs,/,
+    );
     await expectError(
       { ...good(), Runtime: 'python2.7' },
       400,
@@ -105,35 +168,73 @@ describe('bad input gets AWS errors and stores nothing', () => {
   });
 
   it('reserved and oversized environment variables', async () => {
-    await expectError({ ...good(), Environment: { Variables: { AWS_REGION: 'x' } } }, 400, 'InvalidParameterValueException', /reserved keys .* AWS_REGION/);
-    await expectError({ ...good(), Environment: { Variables: { BIG: 'x'.repeat(5000) } } }, 400, 'InvalidParameterValueException', /exceeded the 4KB limit/);
+    await expectError(
+      { ...good(), Environment: { Variables: { AWS_REGION: 'x' } } },
+      400,
+      'InvalidParameterValueException',
+      /reserved keys .* AWS_REGION/,
+    );
+    await expectError(
+      { ...good(), Environment: { Variables: { BIG: 'x'.repeat(5000) } } },
+      400,
+      'InvalidParameterValueException',
+      /exceeded the 4KB limit/,
+    );
   });
 
   it('S3 sources, which do not exist here', async () => {
-    await expectError({ ...good(), Code: { S3Bucket: 'bucket', S3Key: 'key.zip' } }, 400, 'InvalidParameterValueException', /NoSuchBucket/);
+    await expectError(
+      { ...good(), Code: { S3Bucket: 'bucket', S3Key: 'key.zip' } },
+      400,
+      'InvalidParameterValueException',
+      /NoSuchBucket/,
+    );
   });
 
   const UNZIP = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
   const withZip = (zip: Buffer) => ({ ...good(), Code: { ZipFile: zip.toString('base64') } });
 
   it('corrupt zips', async () => {
-    await expectError(withZip(Buffer.from('this is not a zip at all')), 400, 'InvalidParameterValueException', UNZIP);
+    await expectError(
+      withZip(Buffer.from('this is not a zip at all')),
+      400,
+      'InvalidParameterValueException',
+      UNZIP,
+    );
     const truncated = buildZip({ 'index.js': 'x'.repeat(1000) }).subarray(0, 60);
     await expectError(withZip(truncated), 400, 'InvalidParameterValueException', UNZIP);
   });
 
   it('zip entries escaping the root (zip-slip)', async () => {
     for (const name of ['../evil.js', '/etc/evil.js', 'a/../../evil.js']) {
-      await expectError(withZip(buildZip([{ name, content: 'x' }])), 400, 'InvalidParameterValueException', UNZIP);
+      await expectError(
+        withZip(buildZip([{ name, content: 'x' }])),
+        400,
+        'InvalidParameterValueException',
+        UNZIP,
+      );
     }
-    await expectError(withZip(buildZip([{ name: 'link', symlinkTarget: '../../etc/passwd' }])), 400, 'InvalidParameterValueException', UNZIP);
+    await expectError(
+      withZip(buildZip([{ name: 'link', symlinkTarget: '../../etc/passwd' }])),
+      400,
+      'InvalidParameterValueException',
+      UNZIP,
+    );
   });
 
   it('zip bombs and packages over 250 MB unzipped', async () => {
     // 300 MB of zeros deflates to about 300 KB: small on the wire, too big once unpacked.
     const zeros = Buffer.alloc(30 * 1024 * 1024);
-    const entries = Array.from({ length: 10 }, (_, i) => ({ name: `zero-${i}.bin`, content: zeros }));
-    await expectError(withZip(buildZip(entries)), 400, 'InvalidParameterValueException', 'Unzipped size must be smaller than 262144000 bytes');
+    const entries = Array.from({ length: 10 }, (_, i) => ({
+      name: `zero-${i}.bin`,
+      content: zeros,
+    }));
+    await expectError(
+      withZip(buildZip(entries)),
+      400,
+      'InvalidParameterValueException',
+      'Unzipped size must be smaller than 262144000 bytes',
+    );
     assert.ok(deflateRawSync(Buffer.alloc(10)).length > 0);
   });
 
@@ -141,7 +242,10 @@ describe('bad input gets AWS errors and stores nothing', () => {
     const res = await post(Buffer.alloc(70_000_000, 0x20));
     assert.equal(res.status, 413);
     assert.equal(res.type, 'RequestEntityTooLargeException');
-    assert.equal(res.body.message, 'Request must be smaller than 69905067 bytes for the CreateFunction operation');
+    assert.equal(
+      res.body.message,
+      'Request must be smaller than 69905067 bytes for the CreateFunction operation',
+    );
     await assertNothingStored();
   });
 

@@ -14,8 +14,14 @@ describe('function control plane through the aws CLI', () => {
   before(async () => {
     server = await startTestServer({ inMemory: true });
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asimov-cli-'));
-    await fs.writeFile(path.join(dir, 'v1.zip'), buildZip({ 'index.js': 'exports.handler = async () => 1;' }));
-    await fs.writeFile(path.join(dir, 'v2.zip'), buildZip({ 'index.js': 'exports.handler = async () => 2;' }));
+    await fs.writeFile(
+      path.join(dir, 'v1.zip'),
+      buildZip({ 'index.js': 'exports.handler = async () => 1;' }),
+    );
+    await fs.writeFile(
+      path.join(dir, 'v2.zip'),
+      buildZip({ 'index.js': 'exports.handler = async () => 2;' }),
+    );
   });
   after(async () => {
     await server.close();
@@ -36,25 +42,54 @@ describe('function control plane through the aws CLI', () => {
       };
       const created = await json([
         'create-function',
-        '--function-name', 'cli-fn',
-        '--runtime', 'python3.11',
-        '--handler', 'app.handler',
-        '--role', ROLE,
-        '--zip-file', `fileb://${path.join(dir, 'v1.zip')}`,
+        '--function-name',
+        'cli-fn',
+        '--runtime',
+        'python3.11',
+        '--handler',
+        'app.handler',
+        '--role',
+        ROLE,
+        '--zip-file',
+        `fileb://${path.join(dir, 'v1.zip')}`,
       ]);
-      assert.equal(created.FunctionArn, `arn:aws:lambda:${caller.region}:${caller.account}:function:cli-fn`);
+      assert.equal(
+        created.FunctionArn,
+        `arn:aws:lambda:${caller.region}:${caller.account}:function:cli-fn`,
+      );
       await json(['wait', 'function-active-v2', '--function-name', 'cli-fn']);
       const got = await json(['get-function', '--function-name', 'cli-fn']);
       assert.equal(got.Configuration.State, 'Active');
-      await json(['update-function-code', '--function-name', 'cli-fn', '--zip-file', `fileb://${path.join(dir, 'v2.zip')}`]);
+      await json([
+        'update-function-code',
+        '--function-name',
+        'cli-fn',
+        '--zip-file',
+        `fileb://${path.join(dir, 'v2.zip')}`,
+      ]);
       await json(['wait', 'function-updated-v2', '--function-name', 'cli-fn']);
-      const configured = await json(['update-function-configuration', '--function-name', 'cli-fn', '--timeout', '30', '--memory-size', '512']);
+      const configured = await json([
+        'update-function-configuration',
+        '--function-name',
+        'cli-fn',
+        '--timeout',
+        '30',
+        '--memory-size',
+        '512',
+      ]);
       assert.equal(configured.Timeout, 30);
       await json(['wait', 'function-updated-v2', '--function-name', 'cli-fn']);
       await json(['delete-function', '--function-name', 'cli-fn']);
-      const missing = await aws(server.url, ['lambda', 'get-function', '--function-name', 'cli-fn'], caller);
+      const missing = await aws(
+        server.url,
+        ['lambda', 'get-function', '--function-name', 'cli-fn'],
+        caller,
+      );
       assert.notEqual(missing.code, 0);
-      assert.match(missing.stderr, /ResourceNotFoundException.*Function not found: arn:aws:lambda:/);
+      assert.match(
+        missing.stderr,
+        /ResourceNotFoundException.*Function not found: arn:aws:lambda:/,
+      );
     });
   }
 
@@ -64,12 +99,20 @@ describe('function control plane through the aws CLI', () => {
     const zip = buildZip({ 'index.js': 'exports.handler = async () => 1;' });
     for (let i = 0; i < 62; i++) {
       await client.send(
-        new CreateFunctionCommand({ FunctionName: `listed-${i}`, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }),
+        new CreateFunctionCommand({
+          FunctionName: `listed-${i}`,
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
       );
     }
     const result = await aws(server.url, ['lambda', 'list-functions', '--page-size', '10'], caller);
     assert.equal(result.code, 0, result.stderr);
-    const names = JSON.parse(result.stdout).Functions.map((f: { FunctionName: string }) => f.FunctionName);
+    const names = JSON.parse(result.stdout).Functions.map(
+      (f: { FunctionName: string }) => f.FunctionName,
+    );
     assert.equal(names.length, 62);
     assert.equal(new Set(names).size, 62);
     const paged = await aws(server.url, ['lambda', 'list-functions', '--max-items', '25'], caller);

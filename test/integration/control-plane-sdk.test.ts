@@ -53,7 +53,10 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       const client = lambdaClient(server.url, caller);
       const code = zip();
       const created = await createFunction(client, 'lifecycle', code);
-      assert.equal(created.FunctionArn, `arn:aws:lambda:${caller.region}:${caller.account}:function:lifecycle`);
+      assert.equal(
+        created.FunctionArn,
+        `arn:aws:lambda:${caller.region}:${caller.account}:function:lifecycle`,
+      );
       assert.equal(created.State, 'Pending');
       assert.equal(created.StateReasonCode, 'Creating');
       assert.equal(created.CodeSha256, sha256(code));
@@ -74,7 +77,9 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       assert.deepEqual(Buffer.from(await download.arrayBuffer()), code);
 
       const newCode = zip('exports.handler = async () => "v2";');
-      const updated = await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'lifecycle', ZipFile: newCode }));
+      const updated = await client.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'lifecycle', ZipFile: newCode }),
+      );
       assert.equal(updated.CodeSha256, sha256(newCode));
       assert.equal(updated.LastUpdateStatus, 'InProgress');
       assert.notEqual(updated.RevisionId, got.Configuration?.RevisionId);
@@ -92,7 +97,9 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       );
       assert.equal(configured.MemorySize, 256);
       await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'lifecycle' });
-      const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'lifecycle' }));
+      const config = await client.send(
+        new GetFunctionConfigurationCommand({ FunctionName: 'lifecycle' }),
+      );
       assert.equal(config.Timeout, 10);
       assert.equal(config.Description, 'tuned');
       assert.deepEqual(config.Environment?.Variables, { GREETING: 'hello' });
@@ -104,7 +111,10 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       assert.equal(settings.AccountLimit?.ConcurrentExecutions, 1000);
 
       await client.send(new DeleteFunctionCommand({ FunctionName: 'lifecycle' }));
-      await assert.rejects(client.send(new GetFunctionCommand({ FunctionName: 'lifecycle' })), ResourceNotFoundException);
+      await assert.rejects(
+        client.send(new GetFunctionCommand({ FunctionName: 'lifecycle' })),
+        ResourceNotFoundException,
+      );
     });
   }
 
@@ -115,17 +125,32 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       LambdaClient,
     ];
     await createFunction(east, 'mine');
-    await assert.rejects(west.send(new GetFunctionCommand({ FunctionName: 'mine' })), (err: Error) => {
-      assert.ok(err instanceof ResourceNotFoundException);
-      assert.equal(err.message, 'Function not found: arn:aws:lambda:eu-west-1:111111111111:function:mine');
-      return true;
-    });
-    await assert.rejects(other.send(new GetFunctionCommand({ FunctionName: 'mine' })), ResourceNotFoundException);
+    await assert.rejects(
+      west.send(new GetFunctionCommand({ FunctionName: 'mine' })),
+      (err: Error) => {
+        assert.ok(err instanceof ResourceNotFoundException);
+        assert.equal(
+          err.message,
+          'Function not found: arn:aws:lambda:eu-west-1:111111111111:function:mine',
+        );
+        return true;
+      },
+    );
+    await assert.rejects(
+      other.send(new GetFunctionCommand({ FunctionName: 'mine' })),
+      ResourceNotFoundException,
+    );
     const full = 'arn:aws:lambda:us-east-1:111111111111:function:mine';
-    await assert.rejects(other.send(new GetFunctionCommand({ FunctionName: full })), ResourceNotFoundException);
+    await assert.rejects(
+      other.send(new GetFunctionCommand({ FunctionName: full })),
+      ResourceNotFoundException,
+    );
     assert.equal((await other.send(new ListFunctionsCommand({}))).Functions?.length, 0);
     await createFunction(other, 'mine');
-    assert.equal((await east.send(new GetFunctionCommand({ FunctionName: full }))).Configuration?.FunctionName, 'mine');
+    assert.equal(
+      (await east.send(new GetFunctionCommand({ FunctionName: full }))).Configuration?.FunctionName,
+      'mine',
+    );
     await east.send(new DeleteFunctionCommand({ FunctionName: 'mine' }));
     await other.send(new DeleteFunctionCommand({ FunctionName: 'mine' }));
   });
@@ -144,7 +169,11 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       const got = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
       assert.equal(got.FunctionName, 'forms', name);
     }
-    await client.send(new DeleteFunctionCommand({ FunctionName: 'arn:aws:lambda:us-east-1:111111111111:function:forms' }));
+    await client.send(
+      new DeleteFunctionCommand({
+        FunctionName: 'arn:aws:lambda:us-east-1:111111111111:function:forms',
+      }),
+    );
   });
 
   it('paginates ListFunctions over 65 functions', async () => {
@@ -155,7 +184,11 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
     const first = await client.send(new ListFunctionsCommand({ MaxItems: 10 }));
     assert.equal(first.Functions?.length, 10);
     assert.ok(first.NextMarker);
-    assert.equal(first.Functions?.[0]?.State, undefined, 'ListFunctions leaves out State, as AWS does');
+    assert.equal(
+      first.Functions?.[0]?.State,
+      undefined,
+      'ListFunctions leaves out State, as AWS does',
+    );
     const seen: string[] = [];
     for await (const page of paginateListFunctions({ client, pageSize: 7 }, {})) {
       seen.push(...(page.Functions ?? []).map((f) => f.FunctionName as string));
@@ -172,10 +205,14 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       await createFunction(client, 'busy');
       await assert.rejects(
         client.send(new UpdateFunctionCodeCommand({ FunctionName: 'busy', ZipFile: zip('// v2') })),
-        (err: Error) => err instanceof ResourceConflictException && /currently in the following state: Pending/.test(err.message),
+        (err: Error) =>
+          err instanceof ResourceConflictException &&
+          /currently in the following state: Pending/.test(err.message),
       );
       await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'busy' });
-      await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 }));
+      await client.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 }),
+      );
       await assert.rejects(
         client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 6 })),
         (err: Error) =>
@@ -195,29 +232,59 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
     const client = lambdaClient(server.url);
     await createFunction(client, 'publisher');
     await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'publisher' });
-    const current = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'publisher' }));
+    const current = await client.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'publisher' }),
+    );
     await assert.rejects(
-      client.send(new UpdateFunctionCodeCommand({ FunctionName: 'publisher', ZipFile: zip('//x'), RevisionId: 'stale' })),
+      client.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: 'publisher',
+          ZipFile: zip('//x'),
+          RevisionId: 'stale',
+        }),
+      ),
       { name: 'PreconditionFailedException' },
     );
-    const dry = await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'publisher', ZipFile: zip('//dry'), DryRun: true }));
+    const dry = await client.send(
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'publisher',
+        ZipFile: zip('//dry'),
+        DryRun: true,
+      }),
+    );
     assert.equal(dry.CodeSha256, sha256(zip('//dry')));
-    const after = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'publisher' }));
+    const after = await client.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'publisher' }),
+    );
     assert.equal(after.CodeSha256, current.CodeSha256, 'DryRun changes nothing');
     const published = await client.send(
-      new UpdateFunctionCodeCommand({ FunctionName: 'publisher', ZipFile: zip('//v1'), Publish: true, RevisionId: current.RevisionId }),
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'publisher',
+        ZipFile: zip('//v1'),
+        Publish: true,
+        RevisionId: current.RevisionId,
+      }),
     );
     assert.equal(published.Version, '1');
-    assert.equal(published.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:publisher:1');
+    assert.equal(
+      published.FunctionArn,
+      'arn:aws:lambda:us-east-1:000000000000:function:publisher:1',
+    );
     await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'publisher' });
-    const v1 = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'publisher', Qualifier: '1' }));
+    const v1 = await client.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'publisher', Qualifier: '1' }),
+    );
     assert.equal(v1.CodeSha256, sha256(zip('//v1')));
     const all = await client.send(new ListFunctionsCommand({ FunctionVersion: 'ALL' }));
-    const versions = all.Functions?.filter((f) => f.FunctionName === 'publisher').map((f) => f.Version);
+    const versions = all.Functions?.filter((f) => f.FunctionName === 'publisher').map(
+      (f) => f.Version,
+    );
     assert.deepEqual(versions, ['$LATEST', '1']);
     await client.send(new DeleteFunctionCommand({ FunctionName: 'publisher', Qualifier: '1' }));
     await assert.rejects(
-      client.send(new GetFunctionConfigurationCommand({ FunctionName: 'publisher', Qualifier: '1' })),
+      client.send(
+        new GetFunctionConfigurationCommand({ FunctionName: 'publisher', Qualifier: '1' }),
+      ),
       ResourceNotFoundException,
     );
     await client.send(new DeleteFunctionCommand({ FunctionName: 'publisher' }));

@@ -25,7 +25,10 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
       method: 'POST',
       path: '/2015-03-31/functions',
       async handle(req, res) {
-        const body = parseShape(CreateFunctionBody, await json(req, CODE_UPLOAD_BODY_LIMIT, 'CreateFunction'));
+        const body = parseShape(
+          CreateFunctionBody,
+          await json(req, CODE_UPLOAD_BODY_LIMIT, 'CreateFunction'),
+        );
         sendJson(res, 201, await functions.create(namespaceOf(res), body));
       },
     },
@@ -49,7 +52,11 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
       path: '/2015-03-31/functions/{FunctionName}',
       async handle(req, res) {
         const ns = namespaceOf(res);
-        const found = await functions.get(ns, pathParam(req, 'FunctionName'), queryString(req, 'Qualifier'));
+        const found = await functions.get(
+          ns,
+          pathParam(req, 'FunctionName'),
+          queryString(req, 'Qualifier'),
+        );
         sendJson(res, 200, {
           Configuration: found.configuration,
           Code: { RepositoryType: 'S3', Location: codeLocation(req, found.codeSha256) },
@@ -62,7 +69,11 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
       method: 'DELETE',
       path: '/2015-03-31/functions/{FunctionName}',
       async handle(req, res) {
-        await functions.delete(namespaceOf(res), pathParam(req, 'FunctionName'), queryString(req, 'Qualifier'));
+        await functions.delete(
+          namespaceOf(res),
+          pathParam(req, 'FunctionName'),
+          queryString(req, 'Qualifier'),
+        );
         res.status(204).end();
       },
     },
@@ -73,7 +84,11 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
       async handle(req, res) {
         const ns = namespaceOf(res);
         const name = pathParam(req, 'FunctionName');
-        sendJson(res, 200, await functions.getConfiguration(ns, name, queryString(req, 'Qualifier')));
+        sendJson(
+          res,
+          200,
+          await functions.getConfiguration(ns, name, queryString(req, 'Qualifier')),
+        );
       },
     },
     {
