@@ -69,7 +69,10 @@ def handler(event, context):
     assert.deepEqual(body.event, { x: 42 });
     assert.equal(body.function_name, 'py-context');
     assert.equal(body.function_version, '$LATEST');
-    assert.equal(body.invoked_function_arn, 'arn:aws:lambda:us-east-1:000000000000:function:py-context');
+    assert.equal(
+      body.invoked_function_arn,
+      'arn:aws:lambda:us-east-1:000000000000:function:py-context',
+    );
     assert.equal(body.memory_limit_in_mb, '128');
     assert.equal(body.log_group_name, '/aws/lambda/py-context');
     assert.match(body.aws_request_id as string, /^[0-9a-f-]{36}$/);
@@ -84,14 +87,28 @@ def handler(event, context):
     });
     assert.match(out.log, /printed 42\n/);
     assert.match(out.log, /REPORT RequestId: .*Init Duration/);
-    assert.equal(((await invoke(client, 'py-context')).json as { calls: number }).calls, 2, 'module state kept warm');
+    assert.equal(
+      ((await invoke(client, 'py-context')).json as { calls: number }).calls,
+      2,
+      'module state kept warm',
+    );
   });
 
   it('returns Python errors as AWS serializes them', async () => {
-    await deploy(client, 'py-raise', { 'app.py': 'def handler(e, c):\n    raise ValueError("bad value")\n' }, PY);
+    await deploy(
+      client,
+      'py-raise',
+      { 'app.py': 'def handler(e, c):\n    raise ValueError("bad value")\n' },
+      PY,
+    );
     const out = await invoke(client, 'py-raise');
     assert.equal(out.functionError, 'Unhandled');
-    const body = out.json as { errorMessage: string; errorType: string; requestId: string; stackTrace: string[] };
+    const body = out.json as {
+      errorMessage: string;
+      errorType: string;
+      requestId: string;
+      stackTrace: string[];
+    };
     assert.equal(body.errorMessage, 'bad value');
     assert.equal(body.errorType, 'ValueError');
     assert.match(body.requestId, /^[0-9a-f-]{36}$/);
@@ -99,7 +116,12 @@ def handler(event, context):
   });
 
   it('reports Python init errors', async () => {
-    await deploy(client, 'py-missing', { 'app.py': 'x = 1\n' }, { ...PY, Handler: 'nomod.handler' });
+    await deploy(
+      client,
+      'py-missing',
+      { 'app.py': 'x = 1\n' },
+      { ...PY, Handler: 'nomod.handler' },
+    );
     assert.deepEqual(await invoke(client, 'py-missing').then((o) => o.json), {
       errorMessage: "Unable to import module 'nomod': No module named 'nomod'",
       errorType: 'Runtime.ImportModuleError',
@@ -107,11 +129,17 @@ def handler(event, context):
       stackTrace: [],
     });
     await deploy(client, 'py-nohandler', { 'app.py': 'x = 1\n' }, PY);
-    const noHandler = (await invoke(client, 'py-nohandler')).json as { errorType: string; errorMessage: string };
+    const noHandler = (await invoke(client, 'py-nohandler')).json as {
+      errorType: string;
+      errorMessage: string;
+    };
     assert.equal(noHandler.errorType, 'Runtime.HandlerNotFound');
     assert.equal(noHandler.errorMessage, "Handler 'handler' missing on module 'app'");
     await deploy(client, 'py-syntax', { 'app.py': 'def handler(e, c)\n    return 1\n' }, PY);
-    const syntax = (await invoke(client, 'py-syntax')).json as { errorType: string; errorMessage: string };
+    const syntax = (await invoke(client, 'py-syntax')).json as {
+      errorType: string;
+      errorMessage: string;
+    };
     assert.equal(syntax.errorType, 'Runtime.UserCodeSyntaxError');
     assert.match(syntax.errorMessage, /^Syntax error in module 'app': .*\(app\.py, line 1\)$/);
   });
@@ -120,13 +148,22 @@ def handler(event, context):
     await deploy(
       client,
       'py-slow',
-      { 'app.py': 'import time, os\ndef handler(e, c):\n    if e.get("exit"):\n        os._exit(7)\n    time.sleep(e.get("sleep", 0))\n    return "done"\n' },
+      {
+        'app.py':
+          'import time, os\ndef handler(e, c):\n    if e.get("exit"):\n        os._exit(7)\n    time.sleep(e.get("sleep", 0))\n    return "done"\n',
+      },
       { ...PY, Timeout: 1 },
     );
-    const slow = (await invoke(client, 'py-slow', { sleep: 3 })).json as { errorType: string; errorMessage: string };
+    const slow = (await invoke(client, 'py-slow', { sleep: 3 })).json as {
+      errorType: string;
+      errorMessage: string;
+    };
     assert.equal(slow.errorType, 'Sandbox.Timedout');
     assert.match(slow.errorMessage, /Task timed out after 1\.00 seconds$/);
-    const exited = (await invoke(client, 'py-slow', { exit: true })).json as { errorType: string; errorMessage: string };
+    const exited = (await invoke(client, 'py-slow', { exit: true })).json as {
+      errorType: string;
+      errorMessage: string;
+    };
     assert.equal(exited.errorType, 'Runtime.ExitError');
     assert.match(exited.errorMessage, /Runtime exited with error: exit status 7$/);
     assert.equal((await invoke(client, 'py-slow')).json, 'done');
@@ -147,11 +184,19 @@ def handler(event, context):
   });
 
   it('reports a provided function without an executable bootstrap as AWS does', async () => {
-    await deploy(client, 'no-bootstrap', { 'README.txt': 'nothing to run' }, { Runtime: 'provided.al2' });
+    await deploy(
+      client,
+      'no-bootstrap',
+      { 'README.txt': 'nothing to run' },
+      { Runtime: 'provided.al2' },
+    );
     const out = await invoke(client, 'no-bootstrap');
     assert.equal(out.functionError, 'Unhandled');
     const body = out.json as { errorType: string; errorMessage: string };
     assert.equal(body.errorType, 'Runtime.InvalidEntrypoint');
-    assert.match(body.errorMessage, /Couldn't find valid bootstrap\(s\): \[\/var\/task\/bootstrap \/opt\/bootstrap\]$/);
+    assert.match(
+      body.errorMessage,
+      /Couldn't find valid bootstrap\(s\): \[\/var\/task\/bootstrap \/opt\/bootstrap\]$/,
+    );
   });
 });
