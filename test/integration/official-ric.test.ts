@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { deploy, invoke } from '../helpers/functions.js';
+import { lambdaClient, startTestServer } from '../helpers/server.js';
+
+/** .ci/run builds the official client here; a developer can point ASIMOV_RIC_DIR elsewhere. */
+const RIC_DIR =
+  process.env.ASIMOV_RIC_DIR ?? path.resolve('.ci/cache/ric/node_modules/aws-lambda-ric');
+const RIC_ENTRY = path.join(RIC_DIR, 'index.mjs');
+const missing = fs.existsSync(RIC_ENTRY)
+  ? false
+  : `aws-lambda-ric is not installed at ${RIC_DIR} (.ci/run builds it; set ASIMOV_RIC_DIR to use another copy)`;
+if (missing) console.log(`# skipping the official runtime client test: ${missing}`);
+
+describe(
+  'the official AWS Node.js runtime interface client against our Runtime API',
+  { skip: missing },
+  () => {
+    let server: Awaited<ReturnType<typeof startTestServer>>;
+    let client: LambdaClient;
+    before(async () => {
+      server = await startTestServer({ inMemory: true });
+      client = lambdaClient(server.url);
+      // A custom runtime whose bootstrap hands over to aws-lambda-ric, as AWS's docs show.
+      const bootstrap = `#!/bin/sh\nexec "${process.execPath}" "${RIC_ENTRY}"\n`;
+      await deploy(
+        client,
+        'ric',
+        [
+          { name: 'bootstrap', content: bootstrap, mode: 0o755 },
+          {
+            name: 'index.mjs',
+            content:
+              'let n = 0;\nexport const handler = async (event, context) => {\n  if (event.fail) throw new TypeError("ric failure");\n  console.log("from ric");\n  return { n: ++n, event, fn: context.functionName, arn: context.invokedFunctionArn };\n};\n',
+          },
+        ],
+        { Runtime: 'provided.al2023', Handler: 'index.handler' },
+      );
+    });
+    after(() => server?.close());
+
+    it('runs invocations, keeps state warm and reports errors', async () => {
+      const first = await invoke(client, 'ric', { hello: 1 });
+      assert.equal(first.functionError, undefined, first.text);
+      assert.deepEqual(first.json, {
+        n: 1,
+        event: { hello: 1 },
+        fn: 'ric',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:ric',
+      });
+      assert.match(first.log, /from ric/);
+      assert.equal(((await invoke(client, 'ric', {})).json as { n: number }).n, 2);
+      const failed = await invoke(client, 'ric', { fail: true });
+      assert.equal(failed.functionError, 'Unhandled');
+      const body = failed.json as { errorType: string; errorMessage: string };
+      assert.equal(body.errorType, 'TypeError');
+      assert.equal(body.errorMessage, 'ric failure');
+    });
+  },
+);
