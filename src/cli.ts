@@ -5,7 +5,7 @@ import { startServer } from './server.js';
 
 const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
                     [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
-                    [--no-endpoint-injection] [--quiet]
+                    [--interpreter RUNTIME=COMMAND]… [--no-endpoint-injection] [--quiet]
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -22,6 +22,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       'state-transition-delay-ms': { type: 'string' },
       'no-endpoint-injection': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      interpreter: { type: 'string', multiple: true },
     },
   });
   const input: Record<string, unknown> = {
@@ -34,10 +35,22 @@ function flagsToConfig(args: string[]): ConfigInput {
     stateTransitionDelayMs: values['state-transition-delay-ms'],
     injectEndpoint: values['no-endpoint-injection'] ? false : undefined,
     quiet: values.quiet,
+    interpreters: values.interpreter ? parseInterpreters(values.interpreter) : undefined,
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
   ) as ConfigInput;
+}
+
+/** `--interpreter python3.12=/usr/bin/python3.12` maps a runtime (or a family) to a command. */
+function parseInterpreters(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new Error(`--interpreter wants RUNTIME=COMMAND, got '${pair}'`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
 
 async function serve(args: string[]): Promise<void> {

@@ -200,3 +200,40 @@ def handler(event, context):
     );
   });
 });
+
+describe('interpreters per runtime', () => {
+  it('answers InvalidRuntimeException for a runtime with no interpreter, and honours a mapping', async () => {
+    const server = await startTestServer({
+      inMemory: true,
+      interpreters: { 'python3.13': 'python3.11' },
+    });
+    try {
+      const client = lambdaClient(server.url);
+      await deploy(
+        client,
+        'java',
+        { 'Handler.class': 'not really java' },
+        { Runtime: 'java21', Handler: 'example.Handler::handleRequest' },
+      );
+      const res = await fetch(`${server.url}/2015-03-31/functions/java/invocations`, {
+        method: 'POST',
+        body: '{}',
+      });
+      assert.equal(res.status, 502);
+      assert.equal(res.headers.get('x-amzn-errortype'), 'InvalidRuntimeException');
+      assert.match(
+        ((await res.json()) as { Message: string }).Message,
+        /The runtime java21 has no interpreter on this machine/,
+      );
+      await deploy(
+        client,
+        'mapped',
+        { 'app.py': 'import sys\ndef handler(e, c):\n    return sys.version_info[1]\n' },
+        { Runtime: 'python3.13', Handler: 'app.handler' },
+      );
+      assert.equal((await invoke(client, 'mapped')).json, 11);
+    } finally {
+      await server.close();
+    }
+  });
+});
