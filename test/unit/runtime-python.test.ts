@@ -75,7 +75,8 @@ async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Ru
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close' rather than 'exit': it also waits for stdout to be fully read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

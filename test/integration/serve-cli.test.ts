@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { deploy, invoke } from '../helpers/functions.js';
+import { lambdaClient, startTestServer } from '../helpers/server.js';
+
+const CLI = path.resolve('src/cli.ts');
+
+describe('asimov serve', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`prints where it listens, serves, and stops cleanly on ${signal}`, async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'serve', '--port', '0', '--in-memory'],
+        {
+          env: { ...process.env, ASIMOV_HOST: '127.0.0.1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const deadline = Date.now() + 20_000;
+      while (!/listening on (http:\/\/\S+)/.test(out) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
+      assert.ok(url, out);
+      assert.match(out, /aws lambda list-functions --endpoint-url http:\/\/127\.0\.0\.1:\d+/);
+      const client = lambdaClient(url);
+      await deploy(client, 'alive', { 'index.js': 'exports.handler = async () => process.pid;' });
+      const pid = (await invoke(client, 'alive')).json as number;
+      assert.deepEqual((await client.send(new ListFunctionsCommand({}))).Functions?.length, 1);
+      child.kill(signal);
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0);
+      assert.throws(() => process.kill(pid, 0), 'the function runtime went with the server');
+    });
+  }
+});
+
+describe('idle execution environments', () => {
+  it('are reaped after the keep-alive', async () => {
+    const server = await startTestServer({ inMemory: true, keepAliveMs: 300 });
+    try {
+      const client = lambdaClient(server.url);
+      await deploy(client, 'idle', { 'index.js': 'exports.handler = async () => process.pid;' });
+      const pid = (await invoke(client, 'idle')).json as number;
+      assert.equal(server.workers.environmentCount(), 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(server.workers.environmentCount(), 0);
+      assert.throws(() => process.kill(pid, 0));
+      assert.notEqual((await invoke(client, 'idle')).json, pid, 'the next invoke is a cold start');
+    } finally {
+      await server.close();
+    }
+  });
+});
