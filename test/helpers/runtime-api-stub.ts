@@ -3,7 +3,10 @@
  * hands out queued invocations on /next and records what the runtime posts back. The real
  * Runtime API (src/runtime-api/) is exercised by the integration tests.
  */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import protocol from '../../src/runtime-api/protocol.json' with { type: 'json' };
 
@@ -107,4 +110,38 @@ export class RuntimeApiStub {
     if (inv.cognitoIdentity) headers[h.cognitoIdentity] = inv.cognitoIdentity;
     res.writeHead(200, headers).end(inv.payload);
   }
+}
+
+/** Writes handler files into a fresh temporary task root. */
+export async function writeTaskRoot(
+  prefix: string,
+  files: Record<string, string>,
+): Promise<string> {
+  const taskRoot = await mkdtemp(path.join(os.tmpdir(), prefix));
+  for (const [name, source] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(taskRoot, name)), { recursive: true });
+    await writeFile(path.join(taskRoot, name), source);
+  }
+  return taskRoot;
+}
+
+/** The variables Lambda sets that the bootstraps read, for a function called `my-function`. */
+export function lambdaVariables(
+  taskRoot: string,
+  runtimeDir: string,
+  runtimeApi: string,
+  handler: string,
+) {
+  return {
+    _HANDLER: handler,
+    LAMBDA_TASK_ROOT: taskRoot,
+    LAMBDA_RUNTIME_DIR: runtimeDir,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: 'my-function',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/my-function',
+    AWS_LAMBDA_LOG_STREAM_NAME: '2024/01/01/[$LATEST]0123456789abcdef',
+    AWS_REGION: 'us-east-1',
+  };
 }

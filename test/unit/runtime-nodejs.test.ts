@@ -4,17 +4,18 @@
  * checks what it posts back and prints, against AWS's Node.js runtime.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import protocol from '../../src/runtime-api/protocol.json' with { type: 'json' };
 import {
+  lambdaVariables,
   RuntimeApiStub,
   type RuntimePost,
   type StubInvocation,
+  writeTaskRoot,
 } from '../helpers/runtime-api-stub.js';
 
 const BOOTSTRAP = fileURLToPath(
@@ -41,26 +42,13 @@ interface RuntimeOptions {
 
 /** Starts the bootstrap on a fresh task root; everything is torn down after the test. */
 async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Runtime> {
-  const taskRoot = await mkdtemp(path.join(os.tmpdir(), 'asimov-nodejs-'));
-  for (const [name, source] of Object.entries(options.files)) {
-    await mkdir(path.dirname(path.join(taskRoot, name)), { recursive: true });
-    await writeFile(path.join(taskRoot, name), source);
-  }
+  const taskRoot = await writeTaskRoot('asimov-nodejs-', options.files);
   const stub = new RuntimeApiStub();
   const address = await stub.start();
   // A clean environment: the test runner's NODE_OPTIONS (tsx) must not slow down or alter the child.
   const env = {
     PATH: process.env.PATH ?? '',
-    _HANDLER: options.handler,
-    LAMBDA_TASK_ROOT: taskRoot,
-    LAMBDA_RUNTIME_DIR: path.dirname(BOOTSTRAP),
-    AWS_LAMBDA_RUNTIME_API: address,
-    AWS_LAMBDA_FUNCTION_NAME: 'my-function',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/my-function',
-    AWS_LAMBDA_LOG_STREAM_NAME: '2024/01/01/[$LATEST]0123456789abcdef',
-    AWS_REGION: 'us-east-1',
+    ...lambdaVariables(taskRoot, path.dirname(BOOTSTRAP), address, options.handler),
     NODE_PATH: path.join(taskRoot, 'node_modules'),
     ...options.env,
   };

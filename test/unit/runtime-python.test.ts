@@ -4,14 +4,18 @@
  * what it posts back and prints, against AWS's Python runtime.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import protocol from '../../src/runtime-api/protocol.json' with { type: 'json' };
-import { RuntimeApiStub, type RuntimePost } from '../helpers/runtime-api-stub.js';
+import {
+  lambdaVariables,
+  RuntimeApiStub,
+  type RuntimePost,
+  writeTaskRoot,
+} from '../helpers/runtime-api-stub.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../src/runtimes/python/bootstrap.py', import.meta.url));
 // Resolved once: a version manager's shim (pyenv) can cost more per start than the runtime itself.
@@ -41,11 +45,7 @@ interface RuntimeOptions {
 
 /** Starts the bootstrap on a fresh task root; everything is torn down after the test. */
 async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Runtime> {
-  const taskRoot = await mkdtemp(path.join(os.tmpdir(), 'asimov-python-'));
-  for (const [name, source] of Object.entries(options.files)) {
-    await mkdir(path.dirname(path.join(taskRoot, name)), { recursive: true });
-    await writeFile(path.join(taskRoot, name), source);
-  }
+  const taskRoot = await writeTaskRoot('asimov-python-', options.files);
   const stub = new RuntimeApiStub();
   const address = await stub.start();
 
@@ -57,16 +57,7 @@ async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Ru
     }
   }
   Object.assign(env, {
-    _HANDLER: options.handler,
-    LAMBDA_TASK_ROOT: taskRoot,
-    LAMBDA_RUNTIME_DIR: path.dirname(BOOTSTRAP),
-    AWS_LAMBDA_RUNTIME_API: address,
-    AWS_LAMBDA_FUNCTION_NAME: 'my-function',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/my-function',
-    AWS_LAMBDA_LOG_STREAM_NAME: '2024/01/01/[$LATEST]0123456789abcdef',
-    AWS_REGION: 'us-east-1',
+    ...lambdaVariables(taskRoot, path.dirname(BOOTSTRAP), address, options.handler),
     ...options.env,
   });
 
