@@ -159,7 +159,10 @@ export class FunctionService {
     checkConfigRules(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
-    const changes = configChanges(input);
+    const changes = {
+      ...configChanges(input),
+      ...loggingChanges(current.latest.LoggingConfig, input.LoggingConfig),
+    };
     const next = { ...current.latest, ...changes };
     checkRuntimeAndHandler(next.Runtime, next.Handler);
     return this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
@@ -321,6 +324,18 @@ function configChanges(input: UpdateFunctionConfigurationInput): Partial<Version
   if (input.DeadLetterConfig !== undefined) changes.DeadLetterConfig = input.DeadLetterConfig;
   if (input.VpcConfig !== undefined) changes.VpcConfig = vpcConfig(input.VpcConfig);
   return changes;
+}
+
+/** LoggingConfig members not in the request keep their values, as on AWS. */
+function loggingChanges(
+  current: VersionRecord['LoggingConfig'],
+  input: UpdateFunctionConfigurationInput['LoggingConfig'],
+): Partial<VersionRecord> {
+  if (input === undefined) return {};
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(input))
+    if (value !== undefined) Object.assign(merged, { [key]: value });
+  return { LoggingConfig: merged };
 }
 
 function loggingConfig(

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { endWithBytes } from '../http/end-with-bytes.js';
 import protocol from './protocol.json' with { type: 'json' };
 
 /** What the runtime is handed on GET /next. */
@@ -140,7 +141,7 @@ export class RuntimeApiServer {
     if (invocation.clientContext) headers[h.clientContext] = invocation.clientContext;
     if (invocation.cognitoIdentity) headers[h.cognitoIdentity] = invocation.cognitoIdentity;
     res.writeHead(200, headers);
-    res.end(invocation.payload);
+    endWithBytes(res, invocation.payload);
   }
 
   private postResult(

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { endWithBytes } from '../../http/end-with-bytes.js';
 import type { InvocationService, InvokeResponse } from '../../invocation/invocation-service.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../invocation/payload.js';
 import { readBody } from '../body.js';
@@ -34,5 +35,5 @@ function writeInvokeResponse(res: Response, result: InvokeResponse): void {
   if (result.functionError) res.setHeader('X-Amz-Function-Error', result.functionError);
   if (result.logResult) res.setHeader('X-Amz-Log-Result', result.logResult);
   if (result.statusCode === 200) res.setHeader('content-type', 'application/json');
-  res.end(result.payload);
+  endWithBytes(res, result.payload);
 }

@@ -1,0 +1,1190 @@
+#!/usr/bin/env python3
+"""Generates openapi/lambda.json and openapi/runtime-api.json.
+
+    python3 openapi/generate.py          # writes both documents (formatted with prettier)
+    python3 openapi/generate.py --check  # exits 1 if the committed documents are stale
+
+Sources, and nothing else (so the output is deterministic for a given botocore):
+  - the botocore service model of Lambda, data/lambda/2015-03-31/service-2.json.gz, for the
+    types and constraints of every member we document;
+  - src/aws/errors.ts, for ERROR_CATALOGUE (x-error-catalogue and the error body schemas);
+  - src/runtime-api/protocol.json, for the Runtime API's paths and headers;
+  - the tables below, which say what this server serves: the operations (src/frontend/routes),
+    the members each request body accepts (src/aws/function-rules.ts), the members each
+    response carries (src/control-plane/function-view.ts and friends) and the errors each
+    operation can answer with.
+
+test/unit/openapi.test.ts checks the result against a running server; when a route, a request
+member or a response field is added, update the tables here and regenerate.
+"""
+
+import gzip
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+
+import botocore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT_DIR = os.path.join(ROOT, 'openapi')
+
+with gzip.open(
+    os.path.join(os.path.dirname(botocore.__file__), 'data/lambda/2015-03-31/service-2.json.gz')
+) as f:
+    MODEL = json.load(f)
+SHAPES = MODEL['shapes']
+
+# ---------------------------------------------------------------------------------------------
+# The error catalogue, read from src/aws/errors.ts.
+
+ERROR_LINE = re.compile(
+    r"^\s*(\w+): \{ status: (\d+), fault: '(User|Service)', field: '(message|Message)' \},?$"
+)
+
+
+def read_catalogue():
+    with open(os.path.join(ROOT, 'src/aws/errors.ts'), encoding='utf8') as f:
+        text = f.read()
+    body = text.split('export const ERROR_CATALOGUE = {', 1)[1].split('} as const;', 1)[0]
+    catalogue = {}
+    for line in body.splitlines():
+        if not line.strip():
+            continue
+        match = ERROR_LINE.match(line)
+        if not match:
+            sys.exit(f'generate.py: cannot read ERROR_CATALOGUE line: {line!r}')
+        code, status, fault, field = match.groups()
+        catalogue[code] = {'status': int(status), 'fault': fault, 'field': field}
+    if not catalogue:
+        sys.exit('generate.py: ERROR_CATALOGUE not found in src/aws/errors.ts')
+    return catalogue
+
+
+CATALOGUE = read_catalogue()
+
+ERROR_DESCRIPTIONS = {
+    'ValidationException': 'A member failed a model constraint (length, range, pattern, enum, '
+    'required); every violation is listed in one message ("1 validation error detected: ...").',
+    'InvalidParameterValueException': 'A service rule refused a parameter.',
+    'InvalidRequestContentException': 'The body is not JSON, or a member has the wrong JSON type.',
+    'ResourceNotFoundException': 'The function, version or code package does not exist.',
+    'ResourceConflictException': 'The function exists already, or is not in a state that allows '
+    'the operation (Pending, an update InProgress, Failed).',
+    'PreconditionFailedException': 'The RevisionId does not match the latest revision.',
+    'RequestEntityTooLargeException': "The body is over the operation's limit.",
+    'UnsupportedMediaTypeException': 'The content type is not supported.',
+    'TooManyRequestsException': 'The request throughput limit was exceeded.',
+    'ServiceException': 'An internal error of the server.',
+    'ResourceNotReadyException': 'The function is not ready to be invoked.',
+    'InvalidRuntimeException': 'The runtime cannot run here (no interpreter for it on this host).',
+    'InvalidZipFileException': 'The deployment package could not be unzipped.',
+    'UnknownOperationException': 'No operation is served at this method and path. Answered for '
+    'every request that matches no path of this document.',
+}
+
+# ---------------------------------------------------------------------------------------------
+# Shapes: botocore → JSON Schema (2020-12, as OpenAPI 3.1 uses it).
+
+# Shapes that carry nothing beyond their JSON type are written inline.
+INLINE = {
+    'String',
+    'Integer',
+    'Long',
+    'Boolean',
+    'NullableBoolean',
+    'Blob',
+    'Timestamp',
+    'SensitiveString',
+    'TagKey',
+    'TagValue',
+    'SubnetId',
+    'SecurityGroupId',
+    'StateReason',
+    'LastUpdateStatusReason',
+}
+
+# The members we document of each structure, in the model's order. Request structures list what
+# the zod shapes of src/aws/function-rules.ts accept; response structures what the views emit.
+MEMBERS = {
+    'CreateFunctionRequest': [
+        'FunctionName',
+        'Runtime',
+        'Role',
+        'Handler',
+        'Code',
+        'Description',
+        'Timeout',
+        'MemorySize',
+        'Publish',
+        'VpcConfig',
+        'PackageType',
+        'DeadLetterConfig',
+        'Environment',
+        'KMSKeyArn',
+        'TracingConfig',
+        'Tags',
+        'Layers',
+        'Architectures',
+        'EphemeralStorage',
+        'LoggingConfig',
+        'RevisionId',
+    ],
+    'UpdateFunctionCodeRequest': [
+        'ZipFile',
+        'S3Bucket',
+        'S3Key',
+        'S3ObjectVersion',
+        'ImageUri',
+        'Publish',
+        'DryRun',
+        'RevisionId',
+        'Architectures',
+    ],
+    'UpdateFunctionConfigurationRequest': [
+        'Role',
+        'Handler',
+        'Description',
+        'Timeout',
+        'MemorySize',
+        'VpcConfig',
+        'Environment',
+        'Runtime',
+        'DeadLetterConfig',
+        'KMSKeyArn',
+        'TracingConfig',
+        'RevisionId',
+        'Layers',
+        'EphemeralStorage',
+        'LoggingConfig',
+    ],
+    'FunctionCode': ['ZipFile', 'S3Bucket', 'S3Key', 'S3ObjectVersion', 'ImageUri'],
+    'Environment': ['Variables'],
+    'EphemeralStorage': ['Size'],
+    'TracingConfig': ['Mode'],
+    'LoggingConfig': ['LogFormat', 'ApplicationLogLevel', 'SystemLogLevel', 'LogGroup'],
+    'DeadLetterConfig': ['TargetArn'],
+    'VpcConfig': ['SubnetIds', 'SecurityGroupIds', 'Ipv6AllowedForDualStack'],
+    'FunctionConfiguration': [
+        'FunctionName',
+        'FunctionArn',
+        'Runtime',
+        'Role',
+        'Handler',
+        'CodeSize',
+        'Description',
+        'Timeout',
+        'MemorySize',
+        'LastModified',
+        'CodeSha256',
+        'Version',
+        'VpcConfig',
+        'DeadLetterConfig',
+        'Environment',
+        'KMSKeyArn',
+        'TracingConfig',
+        'RevisionId',
+        'Layers',
+        'State',
+        'StateReason',
+        'StateReasonCode',
+        'LastUpdateStatus',
+        'LastUpdateStatusReason',
+        'LastUpdateStatusReasonCode',
+        'PackageType',
+        'Architectures',
+        'EphemeralStorage',
+        'SnapStart',
+        'RuntimeVersionConfig',
+        'LoggingConfig',
+    ],
+    'VpcConfigResponse': ['SubnetIds', 'SecurityGroupIds', 'Ipv6AllowedForDualStack'],
+    'EnvironmentResponse': ['Variables'],
+    'TracingConfigResponse': ['Mode'],
+    'Layer': ['Arn', 'CodeSize'],
+    'SnapStartResponse': ['ApplyOn', 'OptimizationStatus'],
+    'RuntimeVersionConfig': ['RuntimeVersionArn'],
+    'GetFunctionResponse': ['Configuration', 'Code', 'Tags'],
+    'FunctionCodeLocation': ['RepositoryType', 'Location'],
+    'ListFunctionsResponse': ['NextMarker', 'Functions'],
+    'GetAccountSettingsResponse': ['AccountLimit', 'AccountUsage'],
+    'AccountLimit': [
+        'TotalCodeSize',
+        'CodeSizeUnzipped',
+        'CodeSizeZipped',
+        'ConcurrentExecutions',
+        'UnreservedConcurrentExecutions',
+    ],
+    'AccountUsage': ['TotalCodeSize', 'FunctionCount'],
+}
+
+# Members this server accepts that the model does not have.
+EXTRA_MEMBERS = {
+    ('CreateFunctionRequest', 'RevisionId'): {
+        'type': 'string',
+        'description': 'Accepted and ignored (CreateFunctionRequest has no RevisionId on AWS).',
+    },
+}
+
+# Members always present in what the server sends (the model marks no output member required).
+# Only structures that appear in responses alone are listed.
+RESPONSE_REQUIRED = {
+    'FunctionConfiguration': [
+        'FunctionName',
+        'FunctionArn',
+        'Role',
+        'CodeSize',
+        'Description',
+        'Timeout',
+        'MemorySize',
+        'LastModified',
+        'CodeSha256',
+        'Version',
+        'TracingConfig',
+        'RevisionId',
+        'PackageType',
+        'Architectures',
+        'EphemeralStorage',
+        'SnapStart',
+        'LoggingConfig',
+    ],
+    'VpcConfigResponse': ['SubnetIds', 'SecurityGroupIds', 'Ipv6AllowedForDualStack'],
+    'EnvironmentResponse': ['Variables'],
+    'TracingConfigResponse': ['Mode'],
+    'Layer': ['Arn', 'CodeSize'],
+    'SnapStartResponse': ['ApplyOn', 'OptimizationStatus'],
+    'RuntimeVersionConfig': ['RuntimeVersionArn'],
+    'GetFunctionResponse': ['Configuration', 'Code'],
+    'FunctionCodeLocation': ['RepositoryType', 'Location'],
+    'ListFunctionsResponse': ['Functions'],
+    'GetAccountSettingsResponse': ['AccountLimit', 'AccountUsage'],
+    'AccountLimit': MEMBERS['AccountLimit'],
+    'AccountUsage': MEMBERS['AccountUsage'],
+}
+
+# Where this server's rules are stricter than the model's, or its behaviour differs from AWS's.
+SHAPE_OVERRIDES = {
+    'Timeout': {'maximum': 900, 'description': 'Seconds, 1 to 900.'},
+    'MemorySize': {
+        'maximum': 10240,
+        'description': 'MB. The model allows up to 32768; above 10240 the answer is an '
+        'InvalidParameterValueException, as on AWS.',
+    },
+    'LayerList': {
+        'maxItems': 5,
+        'description': 'Layer version ARNs, stored as given (layer contents are not supported).',
+    },
+    'EnvironmentVariables': {
+        'description': 'At most 4 KB in total (keys and values, as JSON). Reserved keys '
+        '(AWS_REGION, _HANDLER, ...) are refused with an InvalidParameterValueException.'
+    },
+    'FunctionCode': {
+        'description': 'The deployment package. Only ZipFile is supported: S3Bucket/S3Key are '
+        "answered as AWS answers for a bucket that does not exist, ImageUri is refused; both "
+        'with an InvalidParameterValueException.'
+    },
+    'PackageType': {'description': 'Only Zip is supported; Image is refused.'},
+    'FunctionCodeLocation': {
+        'description': 'Location is a URL on this server (DownloadFunctionCode), not a presigned '
+        'S3 URL.'
+    },
+}
+
+MEMBER_OVERRIDES = {
+    ('UpdateFunctionCodeRequest', 'S3Bucket'): {'description': 'Refused: there is no S3 here.'},
+    ('UpdateFunctionCodeRequest', 'ImageUri'): {'description': 'Refused: only Zip is supported.'},
+    ('UpdateFunctionConfigurationRequest', 'LoggingConfig'): {
+        'description': 'Accepted and checked (LogFormat); the stored LoggingConfig is not changed.'
+    },
+    ('CreateFunctionRequest', 'Publish'): {
+        'description': 'Publish version 1 at once; the response is then that version.'
+    },
+    ('UpdateFunctionCodeRequest', 'DryRun'): {
+        'description': 'Validate the package and answer with the configuration it would give, '
+        'changing nothing.'
+    },
+    ('CreateFunctionRequest', 'KMSKeyArn'): {'description': 'Stored as given; not used.'},
+    ('UpdateFunctionConfigurationRequest', 'KMSKeyArn'): {
+        'description': 'Stored as given; not used. An empty string removes it.'
+    },
+    ('FunctionConfiguration', 'KMSKeyArn'): {'description': 'As given; not used.'},
+    ('CreateFunctionRequest', 'VpcConfig'): {
+        'description': 'Stored as given; functions are not attached to a VPC.'
+    },
+    ('UpdateFunctionConfigurationRequest', 'VpcConfig'): {
+        'description': 'Stored as given; functions are not attached to a VPC.'
+    },
+    ('CreateFunctionRequest', 'DeadLetterConfig'): {
+        'description': 'Stored as given (asynchronous retries and dead-letter queues are not '
+        'built yet).'
+    },
+    ('UpdateFunctionConfigurationRequest', 'DeadLetterConfig'): {
+        'description': 'Stored as given (asynchronous retries and dead-letter queues are not '
+        'built yet).'
+    },
+    ('FunctionConfiguration', 'State'): {'description': 'Left out by ListFunctions.'},
+    ('FunctionConfiguration', 'StateReason'): {'description': 'Left out by ListFunctions.'},
+    ('FunctionConfiguration', 'StateReasonCode'): {'description': 'Left out by ListFunctions.'},
+    ('FunctionConfiguration', 'LastUpdateStatus'): {'description': 'Left out by ListFunctions.'},
+    ('FunctionConfiguration', 'LastUpdateStatusReason'): {
+        'description': 'Left out by ListFunctions.'
+    },
+    ('FunctionConfiguration', 'LastUpdateStatusReasonCode'): {
+        'description': 'Left out by ListFunctions.'
+    },
+    ('FunctionConfiguration', 'RuntimeVersionConfig'): {
+        'description': 'A stable ARN derived from the runtime. Left out by ListFunctions.'
+    },
+    ('FunctionConfiguration', 'Layers'): {'description': 'Present when the function has layers.'},
+    ('GetFunctionResponse', 'Tags'): {'description': 'Present when the function has tags.'},
+    ('ListFunctionsResponse', 'NextMarker'): {
+        'description': 'Present when there are more functions: pass it as Marker.'
+    },
+}
+
+COMPONENTS = {}
+
+
+def ref(name):
+    return {'$ref': f'#/components/schemas/{name}'}
+
+
+def doc(text):
+    """The first sentence of a model documentation string, as plain text."""
+    if not text:
+        return None
+    plain = html.unescape(re.sub(r'<[^>]+>', '', text))
+    plain = re.sub(r'\s+', ' ', plain).strip()
+    match = re.match(r'(.+?\.)(\s|$)', plain)
+    return match.group(1) if match else plain or None
+
+
+def anchored(pattern):
+    # Model patterns match the whole value; JSON Schema patterns match anywhere.
+    return f'^(?:{pattern})$'
+
+
+def scalar(shape):
+    kind = shape['type']
+    out = {}
+    if kind == 'string':
+        out['type'] = 'string'
+        if 'enum' in shape:
+            out['enum'] = list(shape['enum'])
+        if 'min' in shape:
+            out['minLength'] = shape['min']
+        if 'max' in shape:
+            out['maxLength'] = shape['max']
+        if 'pattern' in shape:
+            out['pattern'] = anchored(shape['pattern'])
+    elif kind in ('integer', 'long'):
+        out['type'] = 'integer'
+        out['format'] = 'int32' if kind == 'integer' else 'int64'
+        if 'min' in shape:
+            out['minimum'] = shape['min']
+        if 'max' in shape:
+            out['maximum'] = shape['max']
+    elif kind == 'boolean':
+        out['type'] = 'boolean'
+    elif kind == 'blob':
+        out['type'] = 'string'
+        out['contentEncoding'] = 'base64'
+    elif kind == 'timestamp':
+        out['type'] = 'string'
+    else:
+        sys.exit(f'generate.py: unexpected scalar type {kind}')
+    return out
+
+
+def schema_of(name):
+    """A schema for a member of shape `name`: inline for plain types, else a component ref."""
+    shape = SHAPES[name]
+    if name in INLINE:
+        if shape['type'] in ('structure', 'list', 'map') or any(
+            k in shape for k in ('enum', 'min', 'max', 'pattern')
+        ):
+            sys.exit(f'generate.py: {name} has constraints and cannot be inlined')
+        return scalar(shape)
+    kind = shape['type']
+    if kind in ('list', 'map') and not any(k in shape for k in ('min', 'max')) and (
+        name not in SHAPE_OVERRIDES
+    ):
+        return collection(shape)
+    build_component(name)
+    return ref(name)
+
+
+def collection(shape):
+    if shape['type'] == 'list':
+        out = {'type': 'array', 'items': schema_of(shape['member']['shape'])}
+        if 'min' in shape:
+            out['minItems'] = shape['min']
+        if 'max' in shape:
+            out['maxItems'] = shape['max']
+        return out
+    key = SHAPES[shape['key']['shape']]
+    out = {'type': 'object'}
+    if any(k in key for k in ('enum', 'min', 'max', 'pattern')):
+        out['propertyNames'] = schema_of(shape['key']['shape'])
+    out['additionalProperties'] = schema_of(shape['value']['shape'])
+    return out
+
+
+def structure(name):
+    shape = SHAPES[name]
+    wanted = MEMBERS.get(name)
+    if wanted is None:
+        sys.exit(f'generate.py: no member list for structure {name}')
+    properties = {}
+    for member in wanted:
+        extra = EXTRA_MEMBERS.get((name, member))
+        if extra is not None:
+            properties[member] = dict(extra)
+            continue
+        spec = shape['members'].get(member)
+        if spec is None:
+            sys.exit(f'generate.py: {name} has no member {member} in the model')
+        prop = schema_of(spec['shape'])
+        text = doc(spec.get('documentation'))
+        if text:
+            prop = {**prop, 'description': text}
+        prop.update(MEMBER_OVERRIDES.get((name, member), {}))
+        properties[member] = prop
+    out = {'type': 'object'}
+    text = doc(shape.get('documentation'))
+    if text:
+        out['description'] = text
+    needed = RESPONSE_REQUIRED.get(name)
+    if needed is None:
+        needed = [m for m in shape.get('required', []) if m in wanted]
+    if needed:
+        out['required'] = list(needed)
+    out['properties'] = properties
+    return out
+
+
+def build_component(name):
+    if name in COMPONENTS:
+        return
+    COMPONENTS[name] = None  # reserve: recursion and ordering
+    shape = SHAPES[name]
+    kind = shape['type']
+    if kind == 'structure':
+        schema = structure(name)
+    elif kind in ('list', 'map'):
+        schema = collection(shape)
+    else:
+        schema = scalar(shape)
+        text = doc(shape.get('documentation'))
+        if text:
+            schema = {'description': text, **schema}
+    schema.update(SHAPE_OVERRIDES.get(name, {}))
+    COMPONENTS[name] = schema
+
+
+def error_schema(code):
+    entry = CATALOGUE[code]
+    props = {
+        'Type': {'type': 'string', 'const': entry['fault']},
+        entry['field']: {'type': 'string'},
+    }
+    if code == 'TooManyRequestsException':
+        props['Reason'] = schema_of('ThrottleReason')
+    return {
+        'type': 'object',
+        'description': f"{ERROR_DESCRIPTIONS.get(code, code)} HTTP {entry['status']}; the message "
+        f"is in `{entry['field']}`.",
+        'required': ['Type', entry['field']],
+        'properties': props,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations, as src/frontend/routes/*.ts serves them.
+
+V = '/2015-03-31'
+NAME_ERRORS = ['ValidationException', 'ResourceNotFoundException']
+BODY_ERRORS = ['RequestEntityTooLargeException', 'InvalidRequestContentException']
+
+OPERATIONS = [
+    {
+        'name': 'CreateFunction',
+        'method': 'post',
+        'path': f'{V}/functions',
+        'tag': 'Functions',
+        'summary': 'Creates a function from a zip package.',
+        'input': 'CreateFunctionRequest',
+        'status': 201,
+        'output': 'FunctionConfiguration',
+        'body_limit': 69_905_067,
+        'errors': BODY_ERRORS
+        + [
+            'ValidationException',
+            'InvalidParameterValueException',
+            'ResourceNotFoundException',
+            'ResourceConflictException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'ListFunctions',
+        'method': 'get',
+        'path': f'{V}/functions',
+        'tag': 'Functions',
+        'summary': 'Lists functions by name ($LATEST, or every version with FunctionVersion=ALL).',
+        'input': 'ListFunctionsRequest',
+        'query': ['FunctionVersion', 'Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListFunctionsResponse',
+        'errors': ['ValidationException', 'InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetFunction',
+        'method': 'get',
+        'path': f'{V}/functions/{{FunctionName}}',
+        'tag': 'Functions',
+        'summary': "Returns a function's configuration, code location and tags.",
+        'input': 'GetFunctionRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'GetFunctionResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteFunction',
+        'method': 'delete',
+        'path': f'{V}/functions/{{FunctionName}}',
+        'tag': 'Functions',
+        'summary': 'Deletes a function, or one published version of it with Qualifier.',
+        'input': 'DeleteFunctionRequest',
+        'query': ['Qualifier'],
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetFunctionConfiguration',
+        'method': 'get',
+        'path': f'{V}/functions/{{FunctionName}}/configuration',
+        'tag': 'Functions',
+        'summary': "Returns a function's (or version's) configuration.",
+        'input': 'GetFunctionConfigurationRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'FunctionConfiguration',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'UpdateFunctionConfiguration',
+        'method': 'put',
+        'path': f'{V}/functions/{{FunctionName}}/configuration',
+        'tag': 'Functions',
+        'summary': "Changes the members given of $LATEST's configuration.",
+        'input': 'UpdateFunctionConfigurationRequest',
+        'status': 200,
+        'output': 'FunctionConfiguration',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'PreconditionFailedException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'UpdateFunctionCode',
+        'method': 'put',
+        'path': f'{V}/functions/{{FunctionName}}/code',
+        'tag': 'Functions',
+        'summary': "Replaces $LATEST's zip package (optionally publishing a version).",
+        'input': 'UpdateFunctionCodeRequest',
+        'status': 200,
+        'output': 'FunctionConfiguration',
+        'body_limit': 69_905_067,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'PreconditionFailedException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'GetAccountSettings',
+        'method': 'get',
+        'path': '/2016-08-19/account-settings',
+        'tag': 'Account',
+        'summary': "The account's limits and usage in the caller's region.",
+        'input': 'GetAccountSettingsRequest',
+        'status': 200,
+        'output': 'GetAccountSettingsResponse',
+        'errors': ['ServiceException'],
+    },
+    {
+        'name': 'Invoke',
+        'method': 'post',
+        'path': f'{V}/functions/{{FunctionName}}/invocations',
+        'tag': 'Invocation',
+        'summary': 'Invokes a function: synchronously, asynchronously (Event) or as a DryRun.',
+        'input': 'InvocationRequest',
+        'query': ['Qualifier'],
+        'headers': ['InvocationType', 'LogType', 'ClientContext'],
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'InvalidRuntimeException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'DownloadFunctionCode',
+        'method': 'get',
+        'path': '/_asimov/code/{Package}',
+        'tag': 'Asimov',
+        'summary': 'Serves a deployment package as uploaded (GetFunction Code.Location).',
+        'description': 'Not an AWS operation: this server stands in for the presigned S3 URL of '
+        'GetFunction. Package is the hex SHA-256 of the zip followed by `.zip`; the URL is not '
+        'signed.',
+        'errors': ['ResourceNotFoundException', 'ServiceException'],
+    },
+]
+
+HEADER_DESCRIPTIONS = {
+    'InvocationType': 'RequestResponse (the default) runs the function and answers with its '
+    'result; Event answers 202 and runs it in the background; DryRun only checks the request '
+    'and answers 204.',
+    'LogType': 'Tail adds the last 4 KB of the log, base64, in X-Amz-Log-Result '
+    '(RequestResponse only).',
+    'ClientContext': 'Base64 of a JSON object (at most 3,583 bytes once decoded), passed to the '
+    'function as context.clientContext.',
+}
+
+
+def parameter(op_input, member, where):
+    spec = SHAPES[op_input]['members'][member]
+    location = {'uri': 'path', 'querystring': 'query', 'header': 'header'}[spec['location']]
+    if location != where:
+        sys.exit(f'generate.py: {op_input}.{member} is in {location}, not {where}')
+    out = {'name': spec['locationName'], 'in': where}
+    text = HEADER_DESCRIPTIONS.get(member) or doc(spec.get('documentation'))
+    if text:
+        out['description'] = text
+    if where == 'path':
+        out['required'] = True
+    out['schema'] = schema_of(spec['shape'])
+    return out
+
+
+FUNCTION_NAME_PARAM = {
+    'name': 'FunctionName',
+    'in': 'path',
+    'description': 'The name or ARN of the function, optionally with `:qualifier` '
+    '(`my-function`, `my-function:1`, `123456789012:function:my-function`, '
+    '`arn:aws:lambda:us-east-1:123456789012:function:my-function`), percent-encoded.',
+    'required': True,
+    'schema': None,  # filled in below
+}
+
+PACKAGE_PARAM = {
+    'name': 'Package',
+    'in': 'path',
+    'description': 'The hex SHA-256 of the zip, then `.zip`.',
+    'required': True,
+    'schema': {'type': 'string', 'pattern': '^[0-9a-f]{64}\\.zip$'},
+}
+
+REQUEST_ID_HEADER = {'$ref': '#/components/headers/RequestId'}
+
+
+def error_responses(codes):
+    by_status = {}
+    for code in codes:
+        if code not in CATALOGUE:
+            sys.exit(f'generate.py: {code} is not in ERROR_CATALOGUE')
+        by_status.setdefault(CATALOGUE[code]['status'], []).append(code)
+    out = {}
+    for status in sorted(by_status):
+        group = by_status[status]
+        if len(group) == 1:
+            out[str(status)] = {'$ref': f'#/components/responses/{group[0]}'}
+            continue
+        out[str(status)] = {
+            'description': ' | '.join(group),
+            'headers': {
+                'x-amzn-RequestId': REQUEST_ID_HEADER,
+                'x-amzn-ErrorType': {
+                    'description': 'The error code.',
+                    'required': True,
+                    'schema': {'type': 'string', 'enum': group},
+                },
+            },
+            'content': {'application/json': {'schema': {'anyOf': [ref(c) for c in group]}}},
+        }
+    return out
+
+
+def json_response(description, schema):
+    return {
+        'description': description,
+        'headers': {'x-amzn-RequestId': REQUEST_ID_HEADER},
+        'content': {'application/json': {'schema': schema}},
+    }
+
+
+EXECUTED_VERSION = {
+    'description': 'The version that ran ($LATEST or a number).',
+    'required': True,
+    'schema': ref('Version'),
+}
+
+
+def invoke_responses():
+    headers = {'x-amzn-RequestId': REQUEST_ID_HEADER, 'X-Amz-Executed-Version': EXECUTED_VERSION}
+    return {
+        '200': {
+            'description': 'RequestResponse: the function ran. Its own errors are answered here '
+            'too, with X-Amz-Function-Error set and the error object as the body.',
+            'headers': {
+                **headers,
+                'X-Amz-Function-Error': {
+                    'description': "Set when the function failed; the body is the runtime's "
+                    'error object ({errorType, errorMessage, ...}).',
+                    'schema': {'type': 'string', 'enum': ['Unhandled']},
+                },
+                'X-Amz-Log-Result': {
+                    'description': 'With X-Amz-Log-Type: Tail, the last 4 KB of the log, base64.',
+                    'schema': {'type': 'string', 'contentEncoding': 'base64'},
+                },
+            },
+            'content': {
+                'application/json': {
+                    'schema': {'description': "The function's response, as the runtime sent it."}
+                }
+            },
+        },
+        '202': {
+            'description': 'Event: queued; the function runs in the background.',
+            'headers': headers,
+        },
+        '204': {'description': 'DryRun: the request would have been accepted.', 'headers': headers},
+    }
+
+
+def operation(op):
+    out = {
+        'operationId': op['name'],
+        'tags': [op['tag']],
+        'summary': op['summary'],
+    }
+    if 'description' in op:
+        out['description'] = op['description']
+    params = []
+    if '{FunctionName}' in op['path']:
+        params.append({**FUNCTION_NAME_PARAM, 'schema': schema_of('NamespacedFunctionName')})
+    if '{Package}' in op['path']:
+        params.append(dict(PACKAGE_PARAM))
+    for member in op.get('query', []):
+        params.append(parameter(op['input'], member, 'query'))
+    for member in op.get('headers', []):
+        params.append(parameter(op['input'], member, 'header'))
+    if params:
+        out['parameters'] = params
+
+    if op['name'] == 'Invoke':
+        out['requestBody'] = {
+            'description': 'The event: any JSON value (an empty body is sent as {}), at most '
+            '6,291,456 bytes. The content type is not checked.',
+            'required': False,
+            'content': {'*/*': {'schema': {'description': 'A JSON document.'}}},
+        }
+        responses = invoke_responses()
+    elif op['name'] == 'DownloadFunctionCode':
+        responses = {
+            '200': {
+                'description': 'The zip, byte for byte as uploaded.',
+                'headers': {'x-amzn-RequestId': REQUEST_ID_HEADER},
+                'content': {
+                    'application/zip': {
+                        'schema': {'type': 'string', 'contentMediaType': 'application/zip'}
+                    }
+                },
+            }
+        }
+    else:
+        body_members = MEMBERS.get(op['input'])
+        if body_members is not None:
+            build_component(op['input'])
+            out['requestBody'] = {
+                'description': f"At most {op['body_limit']:,} bytes of JSON.",
+                'required': True,
+                'content': {'application/json': {'schema': ref(op['input'])}},
+            }
+        status = str(op['status'])
+        if 'output' in op:
+            responses = {status: json_response('Success.', schema_of(op['output']))}
+        else:
+            responses = {
+                status: {
+                    'description': 'Done; no body.',
+                    'headers': {'x-amzn-RequestId': REQUEST_ID_HEADER},
+                }
+            }
+    responses.update(error_responses(op['errors']))
+    out['responses'] = responses
+    out['x-error-codes'] = list(op['errors'])
+    return out
+
+
+def lambda_document():
+    paths = {}
+    for op in OPERATIONS:
+        paths.setdefault(op['path'], {})[op['method']] = operation(op)
+    errors = {code: error_schema(code) for code in CATALOGUE}
+    clash = sorted(set(errors) & set(COMPONENTS))
+    if clash:
+        sys.exit(f'generate.py: error codes clash with model schema names: {clash}')
+    schemas = {name: COMPONENTS[name] for name in sorted(COMPONENTS)}
+    schemas.update(errors)
+    responses = {}
+    for code, entry in CATALOGUE.items():
+        responses[code] = {
+            'description': f"{code} (HTTP {entry['status']})",
+            'headers': {
+                'x-amzn-RequestId': REQUEST_ID_HEADER,
+                'x-amzn-ErrorType': {
+                    'description': 'The error code.',
+                    'required': True,
+                    'schema': {'type': 'string', 'const': code},
+                },
+            },
+            'content': {'application/json': {'schema': ref(code)}},
+        }
+    return {
+        'openapi': '3.1.0',
+        'info': {
+            'title': 'Asimov Lambda: AWS Lambda API (2015-03-31)',
+            'version': '2015-03-31',
+            'description': 'Exactly the operations this server serves, in the REST-JSON protocol '
+            'of AWS Lambda (the AWS SDKs, aws CLI and boto3 talk to it unchanged). Types and '
+            'constraints are those of the botocore service model, narrowed to the members the '
+            'server accepts and sends. Every response carries x-amzn-RequestId; every error '
+            'carries x-amzn-ErrorType and a JSON body {Type, message|Message} '
+            '(see x-error-catalogue). Requests may be SigV4-signed: the credential scope names '
+            'the account (a 12-digit access key id) and the region; the signature is not '
+            'verified. Generated by openapi/generate.py.',
+            'license': {'name': 'Apache-2.0', 'identifier': 'Apache-2.0'},
+        },
+        'servers': [{'url': 'http://127.0.0.1:9001', 'description': 'asimov serve (defaults)'}],
+        'tags': [
+            {'name': 'Functions', 'description': 'Function management (2015-03-31).'},
+            {'name': 'Invocation', 'description': 'Invoke (2015-03-31).'},
+            {'name': 'Account', 'description': 'GetAccountSettings (2016-08-19).'},
+            {'name': 'Asimov', 'description': 'Operations of this server that AWS does not have.'},
+        ],
+        'security': [{}, {'sigv4': []}],
+        'paths': paths,
+        'components': {
+            'securitySchemes': {
+                'sigv4': {
+                    'type': 'apiKey',
+                    'in': 'header',
+                    'name': 'Authorization',
+                    'description': 'AWS Signature Version 4. Only the credential scope is read '
+                    '(account and region); the signature is not checked.',
+                }
+            },
+            'headers': {
+                'RequestId': {
+                    'description': 'A UUID naming the request.',
+                    'required': True,
+                    'schema': {'type': 'string', 'format': 'uuid'},
+                }
+            },
+            'responses': responses,
+            'schemas': schemas,
+        },
+        'x-error-catalogue': {code: dict(entry) for code, entry in CATALOGUE.items()},
+        'x-generated-from': {'botocore': botocore.__version__},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The Runtime API (2018-06-01), as src/runtime-api/runtime-api-server.ts serves it.
+
+with open(os.path.join(ROOT, 'src/runtime-api/protocol.json'), encoding='utf8') as f:
+    PROTOCOL = json.load(f)
+
+
+def header_name(key):
+    """protocol.json's lower-case header names, written as AWS documents them."""
+    return '-'.join(part.capitalize() for part in PROTOCOL['headers'][key].split('-'))
+
+
+def rt_error(error_type, description):
+    return {
+        'description': description,
+        'content': {
+            'application/json': {
+                'schema': {
+                    'type': 'object',
+                    'required': ['errorMessage', 'errorType'],
+                    'properties': {
+                        'errorMessage': {'type': 'string'},
+                        'errorType': {'type': 'string', 'const': error_type},
+                    },
+                }
+            }
+        },
+    }
+
+
+RT_ACCEPTED = {
+    'description': 'Accepted.',
+    'content': {'application/json': {'schema': {'$ref': '#/components/schemas/StatusResponse'}}},
+}
+RT_BAD_ID = {'$ref': '#/components/responses/InvalidRequestID'}
+RT_FORBIDDEN = {'$ref': '#/components/responses/InvalidStateTransition'}
+RT_TOO_LARGE = {'$ref': '#/components/responses/RequestEntityTooLarge'}
+
+ERROR_TYPE_HEADER = {
+    'name': header_name('functionErrorType'),
+    'in': 'header',
+    'description': 'The error type (e.g. Runtime.ImportModuleError); the caller of Invoke sees '
+    'X-Amz-Function-Error: Unhandled either way.',
+    'schema': {'type': 'string'},
+}
+ERROR_BODY_HEADER = {
+    'name': header_name('errorBody'),
+    'in': 'header',
+    'description': 'Accepted and ignored (newer runtime clients send the error body here too).',
+    'schema': {'type': 'string'},
+}
+REQUEST_ID_PARAM = {
+    'name': 'requestId',
+    'in': 'path',
+    'required': True,
+    'description': 'Lambda-Runtime-Aws-Request-Id of the invocation.',
+    'schema': {'type': 'string'},
+}
+
+
+def runtime_document():
+    paths = PROTOCOL['paths']
+    headers = {
+        'requestId': ('The request id of the invocation.', True, {'type': 'string'}),
+        'deadlineMs': (
+            'When the invocation times out, in milliseconds since the epoch.',
+            True,
+            {'type': 'integer', 'format': 'int64'},
+        ),
+        'invokedFunctionArn': (
+            'The ARN the caller invoked (qualified when the caller gave a qualifier).',
+            True,
+            {'type': 'string'},
+        ),
+        'traceId': (
+            'The X-Ray trace header (Root=...;Parent=...;Sampled=0).',
+            True,
+            {'type': 'string'},
+        ),
+        'clientContext': (
+            'The client context (decoded JSON), when the caller sent X-Amz-Client-Context.',
+            False,
+            {'type': 'string'},
+        ),
+        'cognitoIdentity': ('The Cognito identity, when there is one.', False, {'type': 'string'}),
+    }
+    next_headers = {
+        header_name(key): {'description': text, 'required': required, 'schema': schema}
+        for key, (text, required, schema) in headers.items()
+    }
+    result_body = {
+        'required': False,
+        'content': {'*/*': {'schema': {'description': 'Any bytes; JSON by convention.'}}},
+    }
+    return {
+        'openapi': '3.1.0',
+        'info': {
+            'title': 'Asimov Lambda: AWS Lambda Runtime API (2018-06-01)',
+            'version': PROTOCOL['version'],
+            'description': 'The Runtime API each execution environment serves to its runtime, '
+            'on a loopback port of its own (AWS_LAMBDA_RUNTIME_API=host:port). The runtime '
+            'long-polls next, then posts one response or error for the invocation it was given. '
+            'Any other method or path is answered 404 with '
+            '{"errorMessage":"Unknown path","errorType":"NotFound"}. Paths and header names are '
+            'those of src/runtime-api/protocol.json. Generated by openapi/generate.py.',
+            'license': {'name': 'Apache-2.0', 'identifier': 'Apache-2.0'},
+        },
+        'servers': [
+            {
+                'url': 'http://{runtimeApi}',
+                'variables': {
+                    'runtimeApi': {
+                        'default': '127.0.0.1:9001',
+                        'description': 'The value of AWS_LAMBDA_RUNTIME_API in the environment.',
+                    }
+                },
+            }
+        ],
+        'paths': {
+            paths['next']: {
+                'get': {
+                    'operationId': 'NextInvocation',
+                    'summary': 'Waits for the next invocation (long poll, no timeout).',
+                    'description': 'The first call ends init. A new call replaces a poll still '
+                    'open; results for an earlier invocation are then refused (400).',
+                    'responses': {
+                        '200': {
+                            'description': 'The event, with the invocation in headers.',
+                            'headers': next_headers,
+                            'content': {
+                                'application/json': {'schema': {'description': 'The event.'}}
+                            },
+                        }
+                    },
+                }
+            },
+            paths['response']: {
+                'post': {
+                    'operationId': 'PostInvocationResponse',
+                    'summary': "The function's result for the invocation.",
+                    'parameters': [REQUEST_ID_PARAM],
+                    'requestBody': {
+                        **result_body,
+                        'description': 'At most 6,291,556 bytes; above that the runtime gets '
+                        '413 and the caller Function.ResponseSizeTooLarge.',
+                    },
+                    'responses': {
+                        '202': RT_ACCEPTED,
+                        '400': RT_BAD_ID,
+                        '403': RT_FORBIDDEN,
+                        '413': RT_TOO_LARGE,
+                    },
+                }
+            },
+            paths['error']: {
+                'post': {
+                    'operationId': 'PostInvocationError',
+                    'summary': "The function's error for the invocation.",
+                    'parameters': [REQUEST_ID_PARAM, ERROR_TYPE_HEADER, ERROR_BODY_HEADER],
+                    'requestBody': {
+                        'description': 'The error object, at most 1,048,576 bytes.',
+                        'required': False,
+                        'content': {
+                            'application/json': {
+                                'schema': {'$ref': '#/components/schemas/FunctionError'}
+                            }
+                        },
+                    },
+                    'responses': {
+                        '202': RT_ACCEPTED,
+                        '400': RT_BAD_ID,
+                        '403': RT_FORBIDDEN,
+                        '413': RT_TOO_LARGE,
+                    },
+                }
+            },
+            paths['initError']: {
+                'post': {
+                    'operationId': 'PostInitError',
+                    'summary': 'Init failed; allowed only before the first next.',
+                    'parameters': [ERROR_TYPE_HEADER, ERROR_BODY_HEADER],
+                    'requestBody': {
+                        'description': 'The error object, at most 1,048,576 bytes.',
+                        'required': False,
+                        'content': {
+                            'application/json': {
+                                'schema': {'$ref': '#/components/schemas/FunctionError'}
+                            }
+                        },
+                    },
+                    'responses': {'202': RT_ACCEPTED, '403': RT_FORBIDDEN, '413': RT_TOO_LARGE},
+                }
+            },
+        },
+        'components': {
+            'responses': {
+                'InvalidRequestID': rt_error(
+                    'InvalidRequestID',
+                    'The request id is not that of the invocation in progress.',
+                ),
+                'InvalidStateTransition': rt_error(
+                    'InvalidStateTransition',
+                    'The post is not allowed in the current state (a second result for the same '
+                    'invocation, an init error after init).',
+                ),
+                'RequestEntityTooLarge': rt_error(
+                    'RequestEntityTooLarge', 'The body is over the limit.'
+                ),
+                'NotFound': rt_error('NotFound', 'Unknown method or path.'),
+            },
+            'schemas': {
+                'StatusResponse': {
+                    'type': 'object',
+                    'required': ['status'],
+                    'properties': {'status': {'type': 'string', 'const': 'OK'}},
+                },
+                'FunctionError': {
+                    'type': 'object',
+                    'description': 'What runtimes send; passed to the caller of Invoke as is.',
+                    'properties': {
+                        'errorMessage': {'type': 'string'},
+                        'errorType': {'type': 'string'},
+                        'stackTrace': {'type': 'array', 'items': {'type': 'string'}},
+                    },
+                },
+            },
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def formatted(path, document):
+    text = json.dumps(document, indent=2, ensure_ascii=False) + '\n'
+    prettier = os.path.join(ROOT, 'node_modules', '.bin', 'prettier')
+    result = subprocess.run(
+        [prettier, '--stdin-filepath', path],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return result.stdout
+
+
+def main():
+    check = '--check' in sys.argv[1:]
+    outputs = {
+        os.path.join(OUT_DIR, 'lambda.json'): lambda_document(),
+        os.path.join(OUT_DIR, 'runtime-api.json'): runtime_document(),
+    }
+    stale = []
+    for path, document in outputs.items():
+        text = formatted(path, document)
+        if check:
+            try:
+                with open(path, encoding='utf8') as f:
+                    current = f.read()
+            except FileNotFoundError:
+                current = None
+            if current != text:
+                stale.append(os.path.relpath(path, ROOT))
+        else:
+            with open(path, 'w', encoding='utf8') as f:
+                f.write(text)
+    if stale:
+        print('stale (run python3 openapi/generate.py): ' + ', '.join(stale), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
