@@ -28,6 +28,8 @@ const ConfigSchema = z.object({
   /** Print functions' output on the server's stdout. */
   printFunctionLogs: z.coerce.boolean().default(true),
   quiet: z.coerce.boolean().default(false),
+  /** The account's concurrency limit (AWS's default quota is 1,000 per account and region). */
+  accountConcurrency: z.coerce.number().int().min(1).default(1000),
   /** Where execution environments run (see src/executors/registry.ts). */
   executor: z.enum(['process']).default('process'),
 });
@@ -45,6 +47,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_STATE_TRANSITION_DELAY_MS: 'stateTransitionDelayMs',
   ASIMOV_KEEP_ALIVE_MS: 'keepAliveMs',
   ASIMOV_INJECT_ENDPOINT: 'injectEndpoint',
+  ASIMOV_ACCOUNT_CONCURRENCY: 'accountConcurrency',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {

@@ -8,7 +8,12 @@ import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
 import { FunctionService } from './control-plane/functions.js';
 import { EXECUTORS } from './executors/registry.js';
 import { invokeOperations } from './frontend/routes/invoke.js';
+import { AsyncQueue } from './invocation/async-queue.js';
+import { FunctionRunner } from './invocation/function-runner.js';
 import { InvocationService } from './invocation/invocation-service.js';
+import { ConcurrencyService } from './control-plane/concurrency.js';
+import { concurrencyOperations } from './frontend/routes/concurrency.js';
+import { CounterService } from './workers/counter-service.js';
 import { RuntimeCommands } from './runtimes/runtime-commands.js';
 import { Placement } from './workers/placement.js';
 import { WorkerManager } from './workers/worker-manager.js';
@@ -27,6 +32,7 @@ export interface RunningServer {
   port: number;
   operations: readonly Operation[];
   workers: WorkerManager;
+  counter: CounterService;
   close(): Promise<void>;
 }
 
@@ -59,17 +65,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   );
   const functions = new FunctionService(store, code, lifecycle, workers);
+  const counter = new CounterService(config.accountConcurrency);
+  const runner = new FunctionRunner(store, counter, workers);
+  const events = new AsyncQueue(store, functions, runner, log);
   const invocations = new InvocationService(
     functions,
-    workers,
+    runner,
+    events,
     config.stateTransitionDelayMs > 0,
-    log,
   );
+  const concurrency = new ConcurrencyService(store, functions, config.accountConcurrency);
   await lifecycle.resume();
 
   const operations: Operation[] = [
-    ...functionOperations(functions, store),
+    ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeOperations(invocations),
+    ...concurrencyOperations(concurrency),
     ...codeDownloadOperations(code),
   ];
   const app = express();
@@ -91,13 +102,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   endpoint.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  await events.resume();
 
   return {
     url: `http://${host}:${port}`,
     workers,
+    counter,
     port,
     operations,
     async close() {
+      events.close();
       await workers.shutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

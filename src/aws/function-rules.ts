@@ -68,6 +68,10 @@ export const UpdateFunctionCodeBody = CodeSource.extend({
 });
 export type UpdateFunctionCodeInput = z.output<typeof UpdateFunctionCodeBody>;
 
+export const PutFunctionConcurrencyBody = z.object({
+  ReservedConcurrentExecutions: z.number().int().optional(),
+});
+
 /** Model patterns (service-2.json) for the members we check. */
 const ROLE_ARN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const HANDLER = /^[^\s]+$/;

@@ -28,6 +28,7 @@ export interface GetFunctionResult {
   configuration: FunctionConfiguration;
   codeSha256: string;
   tags: Record<string, string>;
+  reservedConcurrency?: number;
 }
 
 /** CreateFunction, GetFunction(Configuration), DeleteFunction, UpdateFunctionCode/Configuration. */
@@ -73,6 +74,7 @@ export class FunctionService {
       configuration: toConfiguration(record, version, { qualifiedArn: qualified }),
       codeSha256: version.CodeSha256,
       tags: record.tags,
+      reservedConcurrency: record.reservedConcurrency,
     };
   }
 

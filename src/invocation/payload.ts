@@ -2,6 +2,18 @@ import { LambdaError } from '../aws/errors.js';
 
 /** AWS's synchronous payload limit, both ways (6 MB). */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
+/** Event (asynchronous) invocations carry at most 1 MB (formerly 256 KB), per the API reference. */
+export const MAX_EVENT_PAYLOAD_BYTES = 1_048_576;
+
+export function checkEventPayload(payload: Buffer): void {
+  if (payload.length > MAX_EVENT_PAYLOAD_BYTES) {
+    throw new LambdaError(
+      'RequestEntityTooLargeException',
+      `Request must be smaller than ${MAX_EVENT_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+    );
+  }
+}
+
 /** The X-Amz-Client-Context header carries at most 3,583 bytes of JSON. */
 const MAX_CLIENT_CONTEXT_BYTES = 3583;
 

@@ -4,20 +4,22 @@ import { Low, Memory } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Namespace } from '../aws/arn.js';
 import type { MetadataStore } from './metadata-store.js';
-import type { FunctionRecord } from './records.js';
+import type { EventQueueStore } from './event-queue-store.js';
+import type { FunctionRecord, QueuedEvent } from './records.js';
 
 interface Data {
   functions: Record<string, FunctionRecord>;
+  events: Record<string, QueuedEvent>;
 }
 
 const key = (ns: Namespace, name: string): string => `${ns.account}/${ns.region}/${name}`;
 
 /** lowdb keeps the whole document in memory and rewrites the file atomically (temp file + rename). */
-export class LowdbStore implements MetadataStore {
+export class LowdbStore implements MetadataStore, EventQueueStore {
   private constructor(private readonly db: Low<Data>) {}
 
   static async open(dataDir: string | null): Promise<LowdbStore> {
-    const initial: Data = { functions: {} };
+    const initial: Data = { functions: {}, events: {} };
     let db: Low<Data>;
     if (dataDir === null) {
       db = new Low<Data>(new Memory<Data>(), initial);
@@ -28,6 +30,7 @@ export class LowdbStore implements MetadataStore {
     await db.read();
     db.data ??= initial;
     db.data.functions ??= {};
+    db.data.events ??= {};
     return new LowdbStore(db);
   }
 
@@ -66,6 +69,26 @@ export class LowdbStore implements MetadataStore {
       throw err;
     }
     return next;
+  }
+
+  async reservedConcurrencyTotal(ns: Namespace): Promise<number> {
+    let total = 0;
+    for (const record of await this.listFunctions(ns)) total += record.reservedConcurrency ?? 0;
+    return total;
+  }
+
+  async putEvent(event: QueuedEvent): Promise<void> {
+    this.db.data.events[event.id] = event;
+    await this.db.write();
+  }
+
+  async removeEvent(id: string): Promise<void> {
+    delete this.db.data.events[id];
+    await this.db.write();
+  }
+
+  async pendingEvents(): Promise<QueuedEvent[]> {
+    return Object.values(this.db.data.events).sort((a, b) => a.acceptedAt - b.acceptedAt);
   }
 
   async close(): Promise<void> {

@@ -22,5 +22,7 @@ export interface MetadataStore {
     name: string,
     change: (current: FunctionRecord | undefined) => FunctionRecord | null,
   ): Promise<FunctionRecord | null>;
+  /** The sum of the namespace's reserved concurrency (AWS counts it per account and region). */
+  reservedConcurrencyTotal(ns: Namespace): Promise<number>;
   close(): Promise<void>;
 }

@@ -49,4 +49,48 @@ export interface FunctionRecord {
   /** The last version number handed out; AWS never reuses one, even after a delete. */
   lastVersion: number;
   tags: Record<string, string>;
+  /** PutFunctionConcurrency: the concurrency set aside for (and limiting) this function. */
+  reservedConcurrency?: number;
+  /** Put/UpdateFunctionEventInvokeConfig, by qualifier ('$LATEST', a version or an alias). */
+  eventInvokeConfigs?: Record<string, EventInvokeConfigRecord>;
+  /** PutProvisionedConcurrencyConfig, by qualifier (a version or an alias). */
+  provisionedConcurrency?: Record<string, ProvisionedConcurrencyRecord>;
+}
+
+export interface EventInvokeConfigRecord {
+  MaximumRetryAttempts?: number;
+  MaximumEventAgeInSeconds?: number;
+  DestinationConfig?: {
+    OnSuccess?: { Destination?: string };
+    OnFailure?: { Destination?: string };
+  };
+  /** Epoch seconds, as AWS returns it (a timestamp, not LastModified's string format). */
+  LastModified: number;
+}
+
+export interface ProvisionedConcurrencyRecord {
+  requested: number;
+  /** Lambda's LastModified string format. */
+  lastModified: string;
+}
+
+/**
+ * An event accepted by an asynchronous Invoke (202) and not yet finished: it survives restarts
+ * and leaves the queue only when it succeeded, reached a destination, or was dropped with a reason.
+ */
+export interface QueuedEvent {
+  /** The request id returned with the 202, and the awsRequestId of every attempt. */
+  id: string;
+  account: string;
+  region: string;
+  functionName: string;
+  qualifier?: string;
+  /** Base64 of the payload bytes. */
+  payload: string;
+  /** Epoch milliseconds when the event was accepted. */
+  acceptedAt: number;
+  /** Attempts made so far (0 before the first). */
+  attempts: number;
+  /** Epoch milliseconds before which the next attempt must not start. */
+  notBefore: number;
 }

@@ -6,6 +6,7 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../../src/aws/errors.js';
 import {
   CreateFunctionBody,
   UpdateFunctionCodeBody,
+  PutFunctionConcurrencyBody,
   UpdateFunctionConfigurationBody,
 } from '../../src/aws/function-rules.js';
 import { ALL_RUNTIMES } from '../../src/aws/runtimes.js';
@@ -451,6 +452,7 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   CreateFunction: CreateFunctionBody,
   UpdateFunctionConfiguration: UpdateFunctionConfigurationBody,
   UpdateFunctionCode: UpdateFunctionCodeBody,
+  PutFunctionConcurrency: PutFunctionConcurrencyBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------

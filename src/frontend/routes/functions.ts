@@ -16,7 +16,11 @@ import { namespaceOf } from '../request-context.js';
 import { codeLocation } from './code-download.js';
 
 /** The function operations of the 2015-03-31 API family, plus GetAccountSettings. */
-export function functionOperations(functions: FunctionService, store: MetadataStore): Operation[] {
+export function functionOperations(
+  functions: FunctionService,
+  store: MetadataStore,
+  concurrencyLimit: number,
+): Operation[] {
   const json = async (req: Request, limit: number, operation: string) =>
     parseJsonBody(await readBody(req, limit, operation));
   return [
@@ -61,6 +65,9 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
           Configuration: found.configuration,
           Code: { RepositoryType: 'S3', Location: codeLocation(req, found.codeSha256) },
           ...(Object.keys(found.tags).length > 0 ? { Tags: found.tags } : {}),
+          ...(found.reservedConcurrency !== undefined
+            ? { Concurrency: { ReservedConcurrentExecutions: found.reservedConcurrency } }
+            : {}),
         });
       },
     },
@@ -118,7 +125,7 @@ export function functionOperations(functions: FunctionService, store: MetadataSt
       method: 'GET',
       path: '/2016-08-19/account-settings',
       async handle(_req, res) {
-        sendJson(res, 200, await getAccountSettings(store, namespaceOf(res)));
+        sendJson(res, 200, await getAccountSettings(store, namespaceOf(res), concurrencyLimit));
       },
     },
   ];

@@ -4,7 +4,7 @@ import type { InvocationService, InvokeResponse } from '../../invocation/invocat
 import { MAX_SYNC_PAYLOAD_BYTES } from '../../invocation/payload.js';
 import { readBody } from '../body.js';
 import { pathParam, queryString, type Operation } from '../operation.js';
-import { namespaceOf } from '../request-context.js';
+import { namespaceOf, requestIdOf } from '../request-context.js';
 
 /** Invoke (2015-03-31): the payload is the raw body; the options travel in X-Amz-* headers. */
 export function invokeOperations(invocations: InvocationService): Operation[] {
@@ -22,6 +22,7 @@ export function invokeOperations(invocations: InvocationService): Operation[] {
           invocationType: req.get('x-amz-invocation-type'),
           logType: req.get('x-amz-log-type'),
           clientContext: req.get('x-amz-client-context'),
+          requestId: requestIdOf(res),
         });
         writeInvokeResponse(res, result);
       },
@@ -31,7 +32,7 @@ export function invokeOperations(invocations: InvocationService): Operation[] {
 
 function writeInvokeResponse(res: Response, result: InvokeResponse): void {
   res.status(result.statusCode);
-  res.setHeader('X-Amz-Executed-Version', result.executedVersion);
+  if (result.executedVersion) res.setHeader('X-Amz-Executed-Version', result.executedVersion);
   if (result.functionError) res.setHeader('X-Amz-Function-Error', result.functionError);
   if (result.logResult) res.setHeader('X-Amz-Log-Result', result.logResult);
   if (result.statusCode === 200) res.setHeader('content-type', 'application/json');
