@@ -16,6 +16,9 @@ const key = (ns: Namespace, name: string): string => `${ns.account}/${ns.region}
 
 /** lowdb keeps the whole document in memory and rewrites the file atomically (temp file + rename). */
 export class LowdbStore implements MetadataStore, EventQueueStore {
+  /** Derived from the records, per `account/region/`; dropped whenever a record there changes. */
+  private readonly reservedTotals = new Map<string, number>();
+
   private constructor(private readonly db: Low<Data>) {}
 
   static async open(dataDir: string | null): Promise<LowdbStore> {
@@ -57,6 +60,7 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
   ): Promise<FunctionRecord | null> {
     const k = key(ns, name);
     const functions = this.db.data.functions;
+    this.reservedTotals.delete(`${ns.account}/${ns.region}/`);
     const before = functions[k];
     const next = change(before);
     if (next === null) delete functions[k];
@@ -71,9 +75,16 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
     return next;
   }
 
+  /** Asked on every invoke of an unreserved function, so it is kept until the namespace changes. */
   async reservedConcurrencyTotal(ns: Namespace): Promise<number> {
+    const space = `${ns.account}/${ns.region}/`;
+    const cached = this.reservedTotals.get(space);
+    if (cached !== undefined) return cached;
     let total = 0;
-    for (const record of await this.listFunctions(ns)) total += record.reservedConcurrency ?? 0;
+    for (const [k, record] of Object.entries(this.db.data.functions)) {
+      if (k.startsWith(space)) total += record.reservedConcurrency ?? 0;
+    }
+    this.reservedTotals.set(space, total);
     return total;
   }
 
