@@ -93,4 +93,23 @@ export interface QueuedEvent {
   attempts: number;
   /** Epoch milliseconds before which the next attempt must not start. */
   notBefore: number;
+  /**
+   * Set while an attempt runs. An event found with it after a restart lost that attempt to the
+   * restart, a system error that AWS retries without counting it.
+   */
+  inFlight?: boolean;
+  /** How the event finished, recorded before its destination is delivered: it never runs again. */
+  outcome?: EventOutcome;
+}
+
+/** The result an asynchronous event's destination record is built from. */
+export interface EventOutcome {
+  condition: 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+  /** Epoch milliseconds when the outcome was decided. */
+  at: number;
+  /** The version the last attempt ran, when there was an attempt. */
+  executedVersion?: string;
+  functionError?: string;
+  /** Base64 of the last attempt's response (the error object when it failed). */
+  response?: string;
 }
