@@ -81,6 +81,8 @@ ERROR_DESCRIPTIONS = {
     'ResourceNotReadyException': 'The function is not ready to be invoked.',
     'InvalidRuntimeException': 'The runtime cannot run here (no interpreter for it on this host).',
     'InvalidZipFileException': 'The deployment package could not be unzipped.',
+    'ProvisionedConcurrencyConfigNotFoundException': 'The version has no provisioned '
+    'concurrency config.',
     'UnknownOperationException': 'No operation is served at this method and path. Answered for '
     'every request that matches no path of this document.',
 }
@@ -221,6 +223,55 @@ MEMBERS = {
         'UnreservedConcurrentExecutions',
     ],
     'AccountUsage': ['TotalCodeSize', 'FunctionCount'],
+    'PutProvisionedConcurrencyConfigRequest': ['ProvisionedConcurrentExecutions'],
+    'PutProvisionedConcurrencyConfigResponse': [
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'StatusReason',
+        'LastModified',
+    ],
+    'GetProvisionedConcurrencyConfigResponse': [
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'StatusReason',
+        'LastModified',
+    ],
+    'ListProvisionedConcurrencyConfigsResponse': ['ProvisionedConcurrencyConfigs', 'NextMarker'],
+    'ProvisionedConcurrencyConfigListItem': [
+        'FunctionArn',
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'StatusReason',
+        'LastModified',
+    ],
+    'PutFunctionEventInvokeConfigRequest': [
+        'MaximumRetryAttempts',
+        'MaximumEventAgeInSeconds',
+        'DestinationConfig',
+    ],
+    'UpdateFunctionEventInvokeConfigRequest': [
+        'MaximumRetryAttempts',
+        'MaximumEventAgeInSeconds',
+        'DestinationConfig',
+    ],
+    'DestinationConfig': ['OnSuccess', 'OnFailure'],
+    'OnSuccess': ['Destination'],
+    'OnFailure': ['Destination'],
+    'FunctionEventInvokeConfig': [
+        'LastModified',
+        'FunctionArn',
+        'MaximumRetryAttempts',
+        'MaximumEventAgeInSeconds',
+        'DestinationConfig',
+    ],
+    'ListFunctionEventInvokeConfigsResponse': ['FunctionEventInvokeConfigs', 'NextMarker'],
+    'InvokeAsyncResponse': ['Status'],
 }
 
 # Members this server accepts that the model does not have.
@@ -265,10 +316,45 @@ RESPONSE_REQUIRED = {
     'GetAccountSettingsResponse': ['AccountLimit', 'AccountUsage'],
     'AccountLimit': MEMBERS['AccountLimit'],
     'AccountUsage': MEMBERS['AccountUsage'],
+    'PutProvisionedConcurrencyConfigResponse': [
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'LastModified',
+    ],
+    'GetProvisionedConcurrencyConfigResponse': [
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'LastModified',
+    ],
+    'ListProvisionedConcurrencyConfigsResponse': ['ProvisionedConcurrencyConfigs'],
+    'ProvisionedConcurrencyConfigListItem': [
+        'FunctionArn',
+        'RequestedProvisionedConcurrentExecutions',
+        'AvailableProvisionedConcurrentExecutions',
+        'AllocatedProvisionedConcurrentExecutions',
+        'Status',
+        'LastModified',
+    ],
+    'FunctionEventInvokeConfig': ['LastModified', 'FunctionArn', 'DestinationConfig'],
+    'ListFunctionEventInvokeConfigsResponse': ['FunctionEventInvokeConfigs'],
+    'InvokeAsyncResponse': ['Status'],
 }
 
 # Where this server's rules are stricter than the model's, or its behaviour differs from AWS's.
 SHAPE_OVERRIDES = {
+    'Date': {
+        'type': 'number',
+        'description': 'Epoch seconds, with milliseconds as a fraction (REST-JSON timestamps).',
+    },
+    'DestinationArn': {
+        'description': 'A Lambda function ARN (invoked asynchronously with the invocation record), '
+        'or an SQS, SNS, EventBridge or (OnFailure only) S3 ARN: those are stored, and a record '
+        'for them is logged as not delivered, since those services do not exist here.'
+    },
     'Timeout': {'maximum': 900, 'description': 'Seconds, 1 to 900.'},
     'MemorySize': {
         'maximum': 10240,
@@ -320,12 +406,28 @@ MEMBER_OVERRIDES = {
         'description': 'Stored as given; functions are not attached to a VPC.'
     },
     ('CreateFunctionRequest', 'DeadLetterConfig'): {
-        'description': 'Stored as given (asynchronous retries and dead-letter queues are not '
-        'built yet).'
+        'description': 'Stored as given; an asynchronous event that fails is logged as not '
+        'delivered to it (there is no SQS or SNS here).'
     },
     ('UpdateFunctionConfigurationRequest', 'DeadLetterConfig'): {
-        'description': 'Stored as given (asynchronous retries and dead-letter queues are not '
-        'built yet).'
+        'description': 'Stored as given; an asynchronous event that fails is logged as not '
+        'delivered to it (there is no SQS or SNS here).'
+    },
+    ('FunctionEventInvokeConfig', 'MaximumRetryAttempts'): {
+        'description': 'Present when set; unset means 2.'
+    },
+    ('FunctionEventInvokeConfig', 'MaximumEventAgeInSeconds'): {
+        'description': 'Present when set; unset means 21600.'
+    },
+    ('FunctionEventInvokeConfig', 'FunctionArn'): {
+        'description': 'The function ARN with the qualifier the configuration is for ($LATEST '
+        'when none was given).'
+    },
+    ('ListFunctionEventInvokeConfigsResponse', 'NextMarker'): {
+        'description': 'Present when there are more configurations: pass it as Marker.'
+    },
+    ('UpdateFunctionEventInvokeConfigRequest', 'DestinationConfig'): {
+        'description': 'OnSuccess and OnFailure each replace the stored one when given.'
     },
     ('FunctionConfiguration', 'State'): {'description': 'Left out by ListFunctions.'},
     ('FunctionConfiguration', 'StateReason'): {'description': 'Left out by ListFunctions.'},
@@ -344,6 +446,18 @@ MEMBER_OVERRIDES = {
     ('GetFunctionResponse', 'Tags'): {'description': 'Present when the function has tags.'},
     ('ListFunctionsResponse', 'NextMarker'): {
         'description': 'Present when there are more functions: pass it as Marker.'
+    },
+    ('ListProvisionedConcurrencyConfigsResponse', 'NextMarker'): {
+        'description': 'Present when there are more configs: pass it as Marker.'
+    },
+    ('PutProvisionedConcurrencyConfigResponse', 'StatusReason'): {
+        'description': 'Present when Status is FAILED: FUNCTION_ERROR_INIT_FAILURE.'
+    },
+    ('GetProvisionedConcurrencyConfigResponse', 'StatusReason'): {
+        'description': 'Present when Status is FAILED: FUNCTION_ERROR_INIT_FAILURE.'
+    },
+    ('ProvisionedConcurrencyConfigListItem', 'StatusReason'): {
+        'description': 'Present when Status is FAILED: FUNCTION_ERROR_INIT_FAILURE.'
     },
 }
 
@@ -508,8 +622,10 @@ def error_schema(code):
 # Operations, as src/frontend/routes/*.ts serves them.
 
 V = '/2015-03-31'
+EIC = '/2019-09-25/functions/{FunctionName}/event-invoke-config'
 NAME_ERRORS = ['ValidationException', 'ResourceNotFoundException']
 BODY_ERRORS = ['RequestEntityTooLargeException', 'InvalidRequestContentException']
+PC = '/2019-09-30/functions/{FunctionName}/provisioned-concurrency'
 
 OPERATIONS = [
     {
@@ -680,6 +796,139 @@ OPERATIONS = [
         'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
     },
     {
+        'name': 'PutFunctionEventInvokeConfig',
+        'method': 'put',
+        'path': EIC,
+        'tag': 'Asynchronous invocation',
+        'summary': 'Sets how asynchronous invocations are retried and where their records go '
+        '(replacing any previous configuration).',
+        'input': 'PutFunctionEventInvokeConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'FunctionEventInvokeConfig',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'UpdateFunctionEventInvokeConfig',
+        'method': 'post',
+        'path': EIC,
+        'tag': 'Asynchronous invocation',
+        'summary': 'Changes the members given of an existing configuration.',
+        'input': 'UpdateFunctionEventInvokeConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'FunctionEventInvokeConfig',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetFunctionEventInvokeConfig',
+        'method': 'get',
+        'path': EIC,
+        'tag': 'Asynchronous invocation',
+        'summary': 'The configuration of a function, version or alias ($LATEST by default).',
+        'input': 'GetFunctionEventInvokeConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'FunctionEventInvokeConfig',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteFunctionEventInvokeConfig',
+        'method': 'delete',
+        'path': EIC,
+        'tag': 'Asynchronous invocation',
+        'summary': 'Removes a configuration; the defaults apply again.',
+        'input': 'DeleteFunctionEventInvokeConfigRequest',
+        'query': ['Qualifier'],
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'ListFunctionEventInvokeConfigs',
+        'method': 'get',
+        'path': f'{EIC}/list',
+        'tag': 'Asynchronous invocation',
+        'summary': "A function's configurations: $LATEST, then versions, then aliases.",
+        'input': 'ListFunctionEventInvokeConfigsRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListFunctionEventInvokeConfigsResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'InvokeAsync',
+        'method': 'post',
+        'path': '/2014-11-13/functions/{FunctionName}/invoke-async',
+        'tag': 'Invocation',
+        'summary': 'Deprecated: queues an event, as Invoke with InvocationType Event does.',
+        'input': 'InvokeAsyncRequest',
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'ResourceConflictException', 'ServiceException'],
+    },
+    {
+        'name': 'PutProvisionedConcurrencyConfig',
+        'method': 'put',
+        'path': PC,
+        'tag': 'Concurrency',
+        'summary': 'Keeps that many execution environments of a published version initialized.',
+        'description': 'Qualifier must be a published version number (aliases are not built '
+        'yet). The environments start in the background: Status is IN_PROGRESS until all are '
+        'initialized, then READY, or FAILED when an init fails. Available and Allocated count '
+        'the initialized environments as they are now.',
+        'input': 'PutProvisionedConcurrencyConfigRequest',
+        'query': ['Qualifier'],
+        'status': 202,
+        'output': 'PutProvisionedConcurrencyConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetProvisionedConcurrencyConfig',
+        'method': 'get',
+        'path': PC,
+        'tag': 'Concurrency',
+        'summary': "A version's provisioned concurrency config and its environments' status.",
+        'input': 'GetProvisionedConcurrencyConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'GetProvisionedConcurrencyConfigResponse',
+        'errors': NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ProvisionedConcurrencyConfigNotFoundException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'DeleteProvisionedConcurrencyConfig',
+        'method': 'delete',
+        'path': PC,
+        'tag': 'Concurrency',
+        'summary': "Removes a version's provisioned concurrency config and stops its "
+        'environments (204 also when there was none, as on AWS).',
+        'input': 'DeleteProvisionedConcurrencyConfigRequest',
+        'query': ['Qualifier'],
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'ListProvisionedConcurrencyConfigs',
+        'method': 'get',
+        'path': f'{PC}?List=ALL',
+        'tag': 'Concurrency',
+        'summary': "A function's provisioned concurrency configs, in version order.",
+        'description': '`List=ALL` is part of the request URI, as in the AWS model: it tells this '
+        'operation from GetProvisionedConcurrencyConfig on the same path.',
+        'input': 'ListProvisionedConcurrencyConfigsRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListProvisionedConcurrencyConfigsResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
         'name': 'DownloadFunctionCode',
         'method': 'get',
         'path': '/_asimov/code/{Package}',
@@ -841,6 +1090,18 @@ def operation(op):
             'content': {'*/*': {'schema': {'description': 'A JSON document.'}}},
         }
         responses = invoke_responses()
+    elif op['name'] == 'InvokeAsync':
+        out['requestBody'] = {
+            'description': 'The event: any JSON value, at most 1,048,576 bytes (the limit of '
+            'asynchronous invocations). The content type is not checked.',
+            'required': False,
+            'content': {'*/*': {'schema': {'description': 'A JSON document.'}}},
+        }
+        responses = {
+            '202': json_response(
+                'Queued; the function runs in the background.', schema_of('InvokeAsyncResponse')
+            )
+        }
     elif op['name'] == 'DownloadFunctionCode':
         responses = {
             '200': {
@@ -922,7 +1183,15 @@ def lambda_document():
             {'name': 'Functions', 'description': 'Function management (2015-03-31).'},
             {'name': 'Invocation', 'description': 'Invoke (2015-03-31).'},
             {'name': 'Account', 'description': 'GetAccountSettings (2016-08-19).'},
-            {'name': 'Concurrency', 'description': 'Reserved concurrency (2017-10-31, 2019-09-30).'},
+            {
+                'name': 'Concurrency',
+                'description': 'Reserved and provisioned concurrency (2017-10-31, 2019-09-30).',
+            },
+            {
+                'name': 'Asynchronous invocation',
+                'description': 'Event invoke configurations: retries, event age and destinations '
+                '(2019-09-25).',
+            },
             {'name': 'Asimov', 'description': 'Operations of this server that AWS does not have.'},
         ],
         'security': [{}, {'sigv4': []}],

@@ -30,8 +30,22 @@ const ConfigSchema = z.object({
   quiet: z.coerce.boolean().default(false),
   /** The account's concurrency limit (AWS's default quota is 1,000 per account and region). */
   accountConcurrency: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Asynchronous invocation: the wait before retrying an event whose function failed, multiplied
+   * by the attempts made (AWS waits about 1 minute, then 2). Tests set tens of milliseconds.
+   */
+  asyncRetryBaseMs: z.coerce.number().int().min(0).default(60_000),
+  /** The first wait after a throttled event, doubling up to 5 minutes (AWS starts at 1 second). */
+  asyncThrottleBaseMs: z.coerce.number().int().min(0).default(1000),
   /** Where execution environments run (see src/executors/registry.ts). */
   executor: z.enum(['process']).default('process'),
+  /**
+   * How each execution environment is isolated (src/executors/process/): `auto` uses bubblewrap
+   * where it works, else util-linux unshare, else none (with a warning).
+   */
+  sandbox: z.enum(['auto', 'bwrap', 'unshare', 'none']).default('auto'),
+  /** Give functions no network but the Runtime API. */
+  isolateNetwork: z.coerce.boolean().default(false),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -48,6 +62,10 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_KEEP_ALIVE_MS: 'keepAliveMs',
   ASIMOV_INJECT_ENDPOINT: 'injectEndpoint',
   ASIMOV_ACCOUNT_CONCURRENCY: 'accountConcurrency',
+  ASIMOV_ASYNC_RETRY_BASE_MS: 'asyncRetryBaseMs',
+  ASIMOV_ASYNC_THROTTLE_BASE_MS: 'asyncThrottleBaseMs',
+  ASIMOV_SANDBOX: 'sandbox',
+  ASIMOV_ISOLATE_NETWORK: 'isolateNetwork',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
@@ -56,7 +74,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     const value = env[name];
     if (value !== undefined)
       input[key] =
-        key === 'inMemory' || key === 'injectEndpoint' ? value === 'true' || value === '1' : value;
+        key === 'inMemory' || key === 'injectEndpoint' || key === 'isolateNetwork'
+          ? value === 'true' || value === '1'
+          : value;
   }
   return input as ConfigInput;
 }

@@ -5,7 +5,9 @@ import path from 'node:path';
 import express from 'express';
 import { scratchDir, type Config } from './config.js';
 import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
-import { FunctionService } from './control-plane/functions.js';
+import { FunctionService, type FunctionObserver } from './control-plane/functions.js';
+import { ProvisionedConcurrencyService } from './control-plane/provisioned-concurrency.js';
+import { provisionedConcurrencyOperations } from './frontend/routes/provisioned-concurrency.js';
 import { EXECUTORS } from './executors/registry.js';
 import { invokeOperations } from './frontend/routes/invoke.js';
 import { AsyncQueue } from './invocation/async-queue.js';
@@ -13,6 +15,9 @@ import { FunctionRunner } from './invocation/function-runner.js';
 import { InvocationService } from './invocation/invocation-service.js';
 import { ConcurrencyService } from './control-plane/concurrency.js';
 import { concurrencyOperations } from './frontend/routes/concurrency.js';
+import { EventInvokeConfigService } from './control-plane/event-invoke-configs.js';
+import { eventInvokeConfigOperations } from './frontend/routes/event-invoke-configs.js';
+import { invokeAsyncOperations } from './frontend/routes/invoke-async.js';
 import { CounterService } from './workers/counter-service.js';
 import { RuntimeCommands } from './runtimes/runtime-commands.js';
 import { Placement } from './workers/placement.js';
@@ -49,8 +54,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
+  const { executor, notes } = await EXECUTORS[config.executor]({
+    sandbox: config.sandbox,
+    isolateNetwork: config.isolateNetwork,
+    hiddenPaths: [config.dataDir, codeRoot],
+    log,
+  });
+  for (const note of notes) log(note); // which sandbox is in force and why, then any warning
   const workers = new WorkerManager(
-    new Placement(EXECUTORS[config.executor]()),
+    new Placement(executor),
     new RuntimeCommands(config.interpreters),
     code,
     {
@@ -64,10 +76,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log,
     },
   );
-  const functions = new FunctionService(store, code, lifecycle, workers);
+  const observers: FunctionObserver[] = [workers];
+  const functions = new FunctionService(store, code, lifecycle, {
+    functionChanged: (ns, name) => observers.forEach((o) => o.functionChanged(ns, name)),
+  });
   const counter = new CounterService(config.accountConcurrency);
   const runner = new FunctionRunner(store, counter, workers);
-  const events = new AsyncQueue(store, functions, runner, log);
+  const events = new AsyncQueue(store, functions, runner, log, {
+    retryBaseMs: config.asyncRetryBaseMs,
+    throttleBaseMs: config.asyncThrottleBaseMs,
+  });
   const invocations = new InvocationService(
     functions,
     runner,
@@ -75,12 +93,25 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config.stateTransitionDelayMs > 0,
   );
   const concurrency = new ConcurrencyService(store, functions, config.accountConcurrency);
+  const eventInvokeConfigs = new EventInvokeConfigService(store, functions);
+  const provisioned = new ProvisionedConcurrencyService(
+    store,
+    functions,
+    workers,
+    config.accountConcurrency,
+    log,
+  );
+  observers.push(provisioned);
   await lifecycle.resume();
+  await provisioned.resume();
 
   const operations: Operation[] = [
     ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeOperations(invocations),
     ...concurrencyOperations(concurrency),
+    ...provisionedConcurrencyOperations(provisioned),
+    ...eventInvokeConfigOperations(eventInvokeConfigs),
+    ...invokeAsyncOperations(invocations),
     ...codeDownloadOperations(code),
   ];
   const app = express();

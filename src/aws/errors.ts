@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   InvalidParameterValueException: { status: 400, fault: 'User', field: 'message' },
   InvalidRequestContentException: { status: 400, fault: 'User', field: 'message' },
   ResourceNotFoundException: { status: 404, fault: 'User', field: 'Message' },
+  ProvisionedConcurrencyConfigNotFoundException: { status: 404, fault: 'User', field: 'message' },
   ResourceConflictException: { status: 409, fault: 'User', field: 'message' },
   PreconditionFailedException: { status: 412, fault: 'User', field: 'message' },
   RequestEntityTooLargeException: { status: 413, fault: 'User', field: 'message' },

@@ -17,10 +17,21 @@ export interface Operation {
 /** `/functions/{FunctionName}` → `/functions/:FunctionName` (express 5 syntax). */
 export const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
 
+/**
+ * A path may end in a constant query member, as AWS's request URIs do
+ * (`…/provisioned-concurrency?List=ALL`): that operation answers only requests carrying it, and
+ * is mounted before the operations on the same path without it.
+ */
 export function mount(app: Express, operations: readonly Operation[]): void {
-  for (const op of operations) {
+  const literalFirst = [...operations].sort(
+    (a, b) => Number(b.path.includes('?')) - Number(a.path.includes('?')),
+  );
+  for (const op of literalFirst) {
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    app[method](expressPath(op.path), (req: Request, res: Response, next: NextFunction) => {
+    const [route = op.path, literal] = op.path.split('?');
+    const [key, value] = literal?.split('=') ?? [];
+    app[method](expressPath(route), (req: Request, res: Response, next: NextFunction) => {
+      if (key !== undefined && req.query[key] !== value) return next();
       op.handle(req, res).catch(next);
     });
   }

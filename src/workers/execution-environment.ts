@@ -62,6 +62,8 @@ const INIT_LIMIT_MS = 10_000;
 export class ExecutionEnvironment implements RuntimeListener {
   state: EnvironmentState = 'idle';
   lastUsed = Date.now();
+  /** Called when the runtime exits between invocations (the environment is idle again). */
+  onRuntimeLost: (() => void) | undefined;
   private runtime: RuntimeProcess | undefined;
   private settle: ((outcome: Outcome) => void) | undefined;
   private initWaiter: ((outcome: Outcome | undefined) => void) | undefined;
@@ -122,6 +124,22 @@ export class ExecutionEnvironment implements RuntimeListener {
     return result;
   }
 
+  /**
+   * Provisioned concurrency's init: starts the runtime and waits for its first poll with no
+   * invocation waiting, so the next invoke runs at once and its REPORT has no Init Duration.
+   * Resolves undefined once the runtime polls; otherwise the runtime is reset and the answer says
+   * why init failed.
+   */
+  async warm(): Promise<string | undefined> {
+    if (this.state !== 'idle') {
+      throw new Error(`environment ${this.id} cannot initialize while ${this.state}`);
+    }
+    const failure = await this.initialize();
+    if (failure === null) return undefined;
+    await this.resetRuntime(); // leaves a stopped environment stopped
+    return initFailureText(failure);
+  }
+
   get memoryMb(): number {
     return this.settings.memoryMb;
   }
@@ -129,7 +147,9 @@ export class ExecutionEnvironment implements RuntimeListener {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.transition('stopped');
-    this.settle?.({ kind: 'exit', exit: { code: null, signal: 'SIGKILL' } });
+    const killed: Outcome = { kind: 'exit', exit: { code: null, signal: 'SIGKILL' } };
+    this.settle?.(killed);
+    this.initWaiter?.(killed);
     await this.runtime?.kill();
     await this.api.close();
     await this.handle.destroy();
@@ -245,6 +265,7 @@ export class ExecutionEnvironment implements RuntimeListener {
       this.runtime = undefined;
       this.api.resetRuntime();
       this.transition('idle');
+      this.onRuntimeLost?.();
     }
   }
 
@@ -303,6 +324,23 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
         errorType: 'Runtime.ExitError',
         errorMessage: `RequestId: ${requestId} Error: Runtime exited ${exitText(outcome.exit)}`,
       });
+  }
+}
+
+/** One line on why a provisioned environment's init failed, for the server's log. */
+function initFailureText(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'init-error':
+    case 'error':
+      return `init error: ${outcome.body.toString('utf8').slice(0, 512)}`;
+    case 'exit':
+      return outcome.exit.spawnError
+        ? `runtime could not start: ${outcome.exit.spawnError}`
+        : `runtime exited ${exitText(outcome.exit)}`;
+    case 'timeout':
+      return 'init timed out';
+    default:
+      return outcome.kind;
   }
 }
 

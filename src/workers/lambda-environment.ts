@@ -13,6 +13,8 @@ export interface LambdaEnvironmentInput {
   endpointUrl?: string;
   runtimeEnv: Record<string, string>;
   interpreterDir?: string;
+  /** How the environment was started: on an invoke, or ahead of time for provisioned concurrency. */
+  initializationType?: 'on-demand' | 'provisioned-concurrency';
 }
 
 /** AWS's PATH and LD_LIBRARY_PATH inside Lambda (the seed's facts). */
@@ -37,7 +39,7 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): Record<string,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.MemorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: version.LoggingConfig.LogGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: input.logStreamName,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_INITIALIZATION_TYPE: input.initializationType ?? 'on-demand',
     AWS_LAMBDA_RUNTIME_API: input.runtimeApi,
     AWS_ACCESS_KEY_ID: ns.account,
     AWS_SECRET_ACCESS_KEY: 'asimov-lambda-secret',

@@ -28,6 +28,48 @@ export interface WorkerManagerOptions {
   log: (line: string) => void;
 }
 
+/** A provisioned concurrency config as the worker manager applies it to one published version. */
+export interface ProvisionedConfig {
+  version: VersionRecord;
+  requested: number;
+  /** The config's LastModified: a new Put starts the allocation again, even after a failure. */
+  lastModified: string;
+}
+
+/** What a version's provisioned environments amount to, in AWS's terms. */
+export interface ProvisionedState {
+  allocated: number;
+  available: number;
+  status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  statusReason?: string;
+}
+
+/** AWS's StatusReason when a provisioned environment's init fails. */
+export const INIT_FAILURE_REASON = 'FUNCTION_ERROR_INIT_FAILURE';
+
+/**
+ * The provisioned environments of one published version. They are pre-initialized (runtime
+ * polling), never reaped, served first, and replaced when their runtime is reset or crashes.
+ */
+interface ProvisionedSet {
+  key: string;
+  fingerprint: string;
+  target: InvokeTarget;
+  requested: number;
+  lastModified: string;
+  /** Initialized and waiting for an invocation. */
+  idle: ExecutionEnvironment[];
+  busy: Set<ExecutionEnvironment>;
+  /** Initializing their runtime. */
+  warming: Set<ExecutionEnvironment>;
+  /** Being created (no environment object yet). */
+  starting: number;
+  /** Every requested environment was initialized since the config last changed. */
+  reached: boolean;
+  failure?: string;
+  dropped: boolean;
+}
+
 /** The environments of one function version; a code or configuration change makes a new pool. */
 interface Pool {
   key: string;
@@ -41,10 +83,12 @@ interface Pool {
 /**
  * Pools of execution environments per function version: warm reuse (most recently used first),
  * cold start when none is idle, idle reaping after the keep-alive, and retirement of a
- * function's environments when its code or configuration changes or it is deleted.
+ * function's environments when its code or configuration changes or it is deleted. Versions
+ * with provisioned concurrency also have a set of pre-initialized environments, used first.
  */
 export class WorkerManager implements FunctionObserver {
   private readonly pools = new Map<string, Pool>();
+  private readonly provisioned = new Map<string, ProvisionedSet>();
   /** Every environment not yet stopped, including busy ones of retired pools. */
   private readonly live = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
@@ -66,6 +110,9 @@ export class WorkerManager implements FunctionObserver {
     invocation: EnvironmentInvocation,
   ): Promise<EnvironmentResult> {
     if (this.closed) throw new Error('worker manager is shut down');
+    const set = this.provisionedFor(target);
+    const warm = set?.idle.pop();
+    if (set && warm) return this.invokeProvisioned(set, warm, invocation);
     const pool = this.poolFor(target);
     const env = pool.idle.pop() ?? (await this.startEnvironment(target));
     pool.busy.add(env);
@@ -78,9 +125,74 @@ export class WorkerManager implements FunctionObserver {
     }
   }
 
+  /**
+   * On-demand pools only: provisioned environments belong to their config, which the control
+   * plane applies with provision() (published versions do not change; deleted ones are dropped).
+   */
   functionChanged(ns: Namespace, name: string): void {
-    const prefix = `${ns.account}/${ns.region}/${name}/`;
+    const prefix = functionPrefix(ns, name);
     for (const pool of this.pools.values()) if (pool.key.startsWith(prefix)) this.retire(pool);
+  }
+
+  /**
+   * Makes the function's provisioned environments match `configs` (one per published version):
+   * starts the missing ones in the background, stops those beyond the count, and stops every
+   * provisioned environment of a version no longer listed.
+   */
+  provision(ns: Namespace, functionName: string, configs: readonly ProvisionedConfig[]): void {
+    if (this.closed) return;
+    const wanted = new Map(configs.map((c) => [poolKey(ns, functionName, c.version), c]));
+    const prefix = functionPrefix(ns, functionName);
+    for (const set of this.provisioned.values()) {
+      const config = wanted.get(set.key);
+      if (!set.key.startsWith(prefix)) continue;
+      if (!config || set.fingerprint !== fingerprintOf(config.version)) this.dropProvisioned(set);
+    }
+    for (const [key, config] of wanted) {
+      let set = this.provisioned.get(key);
+      if (!set) {
+        set = {
+          key,
+          fingerprint: fingerprintOf(config.version),
+          target: { ns, functionName, version: config.version },
+          requested: config.requested,
+          lastModified: config.lastModified,
+          idle: [],
+          busy: new Set(),
+          warming: new Set(),
+          starting: 0,
+          reached: false,
+          dropped: false,
+        };
+        this.provisioned.set(key, set);
+      } else if (set.lastModified !== config.lastModified) {
+        set.requested = config.requested;
+        set.lastModified = config.lastModified;
+        set.reached = false;
+        set.failure = undefined;
+      }
+      this.balance(set);
+    }
+  }
+
+  /** Status and counts of a version's provisioned environments, derived from what exists. */
+  provisionedState(ns: Namespace, functionName: string, version: string): ProvisionedState {
+    const set = this.provisioned.get(`${functionPrefix(ns, functionName)}${version}`);
+    if (!set) return { allocated: 0, available: 0, status: 'IN_PROGRESS' };
+    const initialized = Math.min(set.idle.length + set.busy.size, set.requested);
+    if (set.failure !== undefined) {
+      return {
+        allocated: initialized,
+        available: initialized,
+        status: 'FAILED',
+        statusReason: INIT_FAILURE_REASON,
+      };
+    }
+    return {
+      allocated: initialized,
+      available: initialized,
+      status: set.reached ? 'READY' : 'IN_PROGRESS',
+    };
   }
 
   /** Stops every environment, busy ones included, and waits for their processes to be gone. */
@@ -88,6 +200,8 @@ export class WorkerManager implements FunctionObserver {
     this.closed = true;
     clearInterval(this.reaper);
     this.pools.clear();
+    for (const set of this.provisioned.values()) set.dropped = true;
+    this.provisioned.clear();
     await Promise.all([...this.live].map((env) => this.stop(env)));
   }
 
@@ -96,10 +210,121 @@ export class WorkerManager implements FunctionObserver {
     return this.live.size;
   }
 
+  // ---- provisioned concurrency ----
+
+  private provisionedFor(target: InvokeTarget): ProvisionedSet | undefined {
+    const set = this.provisioned.get(poolKey(target.ns, target.functionName, target.version));
+    return set && set.fingerprint === fingerprintOf(target.version) ? set : undefined;
+  }
+
+  private async invokeProvisioned(
+    set: ProvisionedSet,
+    env: ExecutionEnvironment,
+    invocation: EnvironmentInvocation,
+  ): Promise<EnvironmentResult> {
+    set.busy.add(env);
+    try {
+      return await env.invoke(invocation);
+    } finally {
+      set.busy.delete(env);
+      this.releaseProvisioned(set, env);
+    }
+  }
+
+  /** After an invocation: back to the ready ones, initialized again after a reset, or stopped. */
+  private releaseProvisioned(set: ProvisionedSet, env: ExecutionEnvironment): void {
+    if (set.dropped || this.closed || sizeOf(set) >= set.requested) void this.stop(env);
+    else if (env.state === 'ready') set.idle.push(env);
+    else if (env.state === 'idle') void this.warmProvisioned(set, env);
+    else void this.stop(env);
+  }
+
+  private dropProvisioned(set: ProvisionedSet): void {
+    set.dropped = true;
+    if (this.provisioned.get(set.key) === set) this.provisioned.delete(set.key);
+    for (const env of [...set.idle.splice(0), ...set.warming]) void this.stop(env);
+    set.warming.clear();
+    // Busy ones stop when their invocation ends (releaseProvisioned).
+  }
+
+  /** Starts or stops environments until the set holds the requested count. */
+  private balance(set: ProvisionedSet): void {
+    if (set.dropped || this.closed) return;
+    while (sizeOf(set) > set.requested && set.idle.length > 0) {
+      void this.stop(set.idle.shift() as ExecutionEnvironment);
+    }
+    for (const env of [...set.warming]) {
+      if (sizeOf(set) <= set.requested) break;
+      set.warming.delete(env);
+      void this.stop(env);
+    }
+    if (set.failure === undefined) {
+      for (let n = sizeOf(set); n < set.requested; n++) void this.addProvisioned(set);
+    }
+    this.checkReached(set);
+  }
+
+  private async addProvisioned(set: ProvisionedSet): Promise<void> {
+    set.starting++;
+    let env: ExecutionEnvironment;
+    try {
+      env = await this.startEnvironment(set.target, 'provisioned-concurrency');
+    } catch (err) {
+      set.starting--;
+      this.failProvisioned(set, `environment could not start: ${(err as Error).message}`);
+      return;
+    }
+    set.starting--;
+    if (set.dropped || this.closed || sizeOf(set) >= set.requested) {
+      await this.stop(env);
+      return;
+    }
+    env.onRuntimeLost = () => this.runtimeLost(set, env);
+    await this.warmProvisioned(set, env);
+  }
+
+  /** Initializes the runtime (again, after a reset or crash) and makes the environment ready. */
+  private async warmProvisioned(set: ProvisionedSet, env: ExecutionEnvironment): Promise<void> {
+    set.warming.add(env);
+    const failure = await env.warm();
+    if (!set.warming.delete(env)) return; // dropped or no longer wanted: already stopped
+    if (set.dropped || this.closed || failure !== undefined) {
+      await this.stop(env);
+      if (failure !== undefined && !set.dropped) this.failProvisioned(set, failure);
+      return;
+    }
+    set.idle.push(env);
+    this.checkReached(set);
+  }
+
+  /** A ready environment's runtime crashed between invocations: initialize it again. */
+  private runtimeLost(set: ProvisionedSet, env: ExecutionEnvironment): void {
+    const index = set.idle.indexOf(env);
+    if (index === -1) return; // busy: releaseProvisioned sees the reset
+    set.idle.splice(index, 1);
+    if (set.dropped || this.closed) void this.stop(env);
+    else void this.warmProvisioned(set, env);
+  }
+
+  private failProvisioned(set: ProvisionedSet, reason: string): void {
+    if (set.dropped || set.failure !== undefined) return;
+    set.failure = reason;
+    const { functionName, version } = set.target;
+    this.options.log(`provisioned concurrency of ${functionName}:${version.Version}: ${reason}`);
+  }
+
+  private checkReached(set: ProvisionedSet): void {
+    if (set.failure === undefined && set.idle.length + set.busy.size >= set.requested) {
+      set.reached = true;
+    }
+  }
+
+  // ---- on-demand pools ----
+
   private poolFor(target: InvokeTarget): Pool {
     const { ns, functionName, version } = target;
-    const key = `${ns.account}/${ns.region}/${functionName}/${version.Version}`;
-    const fingerprint = `${version.CodeSha256}|${version.LastModified}`;
+    const key = poolKey(ns, functionName, version);
+    const fingerprint = fingerprintOf(version);
     const existing = this.pools.get(key);
     if (existing && existing.fingerprint === fingerprint) return existing;
     if (existing) this.retire(existing);
@@ -114,7 +339,10 @@ export class WorkerManager implements FunctionObserver {
     for (const env of pool.idle.splice(0)) void this.stop(env);
   }
 
-  private async startEnvironment(target: InvokeTarget): Promise<ExecutionEnvironment> {
+  private async startEnvironment(
+    target: InvokeTarget,
+    initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand',
+  ): Promise<ExecutionEnvironment> {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
     const taskRoot = await this.code.ensureTree(version.CodeSha256);
@@ -145,6 +373,7 @@ export class WorkerManager implements FunctionObserver {
           interpreterDir: path.isAbsolute(command.command)
             ? path.dirname(command.command)
             : undefined,
+          initializationType,
         }),
         memoryMb: version.MemorySize,
         ephemeralStorageMb: version.EphemeralStorage.Size,
@@ -192,3 +421,17 @@ export class WorkerManager implements FunctionObserver {
     }
   }
 }
+
+const functionPrefix = (ns: Namespace, name: string): string =>
+  `${ns.account}/${ns.region}/${name}/`;
+
+const poolKey = (ns: Namespace, name: string, version: VersionRecord): string =>
+  `${functionPrefix(ns, name)}${version.Version}`;
+
+/** Code and LastModified: environments never outlive the configuration they started with. */
+const fingerprintOf = (version: VersionRecord): string =>
+  `${version.CodeSha256}|${version.LastModified}`;
+
+/** Every environment the set holds or is creating, busy ones included. */
+const sizeOf = (set: ProvisionedSet): number =>
+  set.idle.length + set.busy.size + set.warming.size + set.starting;

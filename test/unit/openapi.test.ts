@@ -11,6 +11,8 @@ import {
 } from '../../src/aws/function-rules.js';
 import { ALL_RUNTIMES } from '../../src/aws/runtimes.js';
 import { loadConfig } from '../../src/config.js';
+import { EventInvokeConfigBody } from '../../src/control-plane/event-invoke-configs.js';
+import { PutProvisionedConcurrencyConfigBody } from '../../src/control-plane/provisioned-concurrency.js';
 import protocol from '../../src/runtime-api/protocol.json' with { type: 'json' };
 import { startServer, type RunningServer } from '../../src/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
@@ -453,6 +455,9 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   UpdateFunctionConfiguration: UpdateFunctionConfigurationBody,
   UpdateFunctionCode: UpdateFunctionCodeBody,
   PutFunctionConcurrency: PutFunctionConcurrencyBody,
+  PutFunctionEventInvokeConfig: EventInvokeConfigBody,
+  UpdateFunctionEventInvokeConfig: EventInvokeConfigBody,
+  PutProvisionedConcurrencyConfig: PutProvisionedConcurrencyConfigBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------
@@ -632,9 +637,11 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
     ): Promise<Exchange & { json: Record<string, unknown> }> {
       const entry = documented.get(name);
       assert.ok(entry, `${name} is not documented`);
-      const template = new RegExp(`^${entry.path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      // A constant query member of the path (`?List=ALL`) is sent as a query member.
+      const [route = entry.path, literal] = entry.path.split('?');
+      const template = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
       assert.match(path, template, `${path} is not ${name}'s path`);
-      const url = new URL(path, server.url);
+      const url = new URL(literal ? `${path}?${literal}` : path, server.url);
       for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
       const res = await fetch(url, {
         method: entry.method.toUpperCase(),
@@ -787,6 +794,168 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
         (await call('DeleteFunction', fn('documented'), { query: { Qualifier: '1' } })).status,
         204,
       );
+    });
+
+    it('asynchronous invocation', async () => {
+      const arn = 'arn:aws:lambda:us-east-1:000000000000:function';
+      for (const name of ['async-doc', 'async-sink']) {
+        await call('CreateFunction', '/2015-03-31/functions', {
+          body: JSON.stringify({
+            FunctionName: name,
+            Runtime: 'nodejs20.x',
+            Handler: 'index.handler',
+            Role: ROLE,
+            Code: { ZipFile: zip },
+            Publish: true,
+          }),
+        });
+        await settled(name);
+      }
+      const eic = (name: string, rest = ''): string =>
+        `/2019-09-25/functions/${name}/event-invoke-config${rest}`;
+      const put = await call('PutFunctionEventInvokeConfig', eic('async-doc'), {
+        body: JSON.stringify({
+          MaximumRetryAttempts: 1,
+          MaximumEventAgeInSeconds: 60,
+          DestinationConfig: {
+            OnSuccess: { Destination: `${arn}:async-sink` },
+            OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:failed' },
+          },
+        }),
+      });
+      assert.equal(put.status, 200);
+      await call('PutFunctionEventInvokeConfig', eic('async-doc'), {
+        query: { Qualifier: '1' },
+        body: JSON.stringify({ MaximumRetryAttempts: 0 }),
+      });
+      await call('UpdateFunctionEventInvokeConfig', eic('async-doc'), {
+        body: JSON.stringify({ MaximumRetryAttempts: 2 }),
+      });
+      await call('GetFunctionEventInvokeConfig', eic('async-doc'), { query: { Qualifier: '1' } });
+      const page = await call('ListFunctionEventInvokeConfigs', eic('async-doc', '/list'), {
+        query: { MaxItems: '1' },
+      });
+      assert.equal(typeof page.json.NextMarker, 'string');
+      await call('ListFunctionEventInvokeConfigs', eic('async-doc', '/list'), {
+        query: { Marker: String(page.json.NextMarker) },
+      });
+      const accepted = await call('InvokeAsync', '/2014-11-13/functions/async-sink/invoke-async', {
+        body: '{"queued": true}',
+      });
+      assert.equal(accepted.status, 202);
+      assert.deepEqual(accepted.json, { Status: 202 });
+
+      const cases: [string, string, Parameters<typeof call>[2], string][] = [
+        ['GetFunctionEventInvokeConfig', eic('async-sink'), {}, 'ResourceNotFoundException'],
+        [
+          'PutFunctionEventInvokeConfig',
+          eic('async-doc'),
+          { body: JSON.stringify({ MaximumRetryAttempts: 5 }) },
+          'ValidationException',
+        ],
+        [
+          'PutFunctionEventInvokeConfig',
+          eic('async-doc'),
+          { body: '{}' },
+          'InvalidParameterValueException',
+        ],
+        [
+          'UpdateFunctionEventInvokeConfig',
+          eic('async-doc'),
+          { body: '{' },
+          'InvalidRequestContentException',
+        ],
+        [
+          'ListFunctionEventInvokeConfigs',
+          eic('async-doc', '/list'),
+          { query: { MaxItems: 'x' } },
+          'InvalidParameterValueException',
+        ],
+        [
+          'InvokeAsync',
+          '/2014-11-13/functions/missing/invoke-async',
+          {},
+          'ResourceNotFoundException',
+        ],
+      ];
+      for (const [name, path, init, code] of cases) {
+        const answer = await call(name, path, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, `${name} ${path}`);
+      }
+      const deleted = await call('DeleteFunctionEventInvokeConfig', eic('async-doc'));
+      assert.equal(deleted.status, 204);
+      for (const name of ['async-doc', 'async-sink']) await call('DeleteFunction', fn(name));
+    });
+
+    it('provisioned concurrency', async () => {
+      await call('CreateFunction', '/2015-03-31/functions', {
+        body: JSON.stringify({
+          FunctionName: 'provisioned-doc',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+          Publish: true,
+        }),
+      });
+      await settled('provisioned-doc');
+      const pc = fn('provisioned-doc', '/provisioned-concurrency').replace(
+        '2015-03-31',
+        '2019-09-30',
+      );
+      const put = await call('PutProvisionedConcurrencyConfig', pc, {
+        query: { Qualifier: '1' },
+        body: JSON.stringify({ ProvisionedConcurrentExecutions: 1 }),
+      });
+      assert.equal(put.status, 202);
+      let got = await call('GetProvisionedConcurrencyConfig', pc, { query: { Qualifier: '1' } });
+      for (let i = 0; i < 500 && got.json.Status !== 'READY'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        got = await call('GetProvisionedConcurrencyConfig', pc, { query: { Qualifier: '1' } });
+      }
+      assert.equal(got.json.Status, 'READY');
+      const list = await call('ListProvisionedConcurrencyConfigs', pc, {
+        query: { MaxItems: '1' },
+      });
+      assert.equal((list.json.ProvisionedConcurrencyConfigs as unknown[]).length, 1);
+      const cases: [string, Parameters<typeof call>[2], string][] = [
+        [
+          'GetProvisionedConcurrencyConfig',
+          { query: { Qualifier: '2' } },
+          'ResourceNotFoundException',
+        ],
+        [
+          'PutProvisionedConcurrencyConfig',
+          {
+            query: { Qualifier: '$LATEST' },
+            body: JSON.stringify({ ProvisionedConcurrentExecutions: 1 }),
+          },
+          'InvalidParameterValueException',
+        ],
+        [
+          'PutProvisionedConcurrencyConfig',
+          {
+            query: { Qualifier: '1' },
+            body: JSON.stringify({ ProvisionedConcurrentExecutions: 0 }),
+          },
+          'ValidationException',
+        ],
+        ['ListProvisionedConcurrencyConfigs', { query: { MaxItems: '51' } }, 'ValidationException'],
+      ];
+      for (const [name, init, code] of cases) {
+        const answer = await call(name, pc, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, name);
+      }
+      const deleted = await call('DeleteProvisionedConcurrencyConfig', pc, {
+        query: { Qualifier: '1' },
+      });
+      assert.equal(deleted.status, 204);
+      const gone = await call('GetProvisionedConcurrencyConfig', pc, { query: { Qualifier: '1' } });
+      assert.equal(
+        gone.headers.get('x-amzn-errortype'),
+        'ProvisionedConcurrencyConfigNotFoundException',
+      );
+      await call('DeleteFunction', fn('provisioned-doc'));
     });
 
     it('errors', async () => {

@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { PACKAGE_ROOT, RUNTIMES_DIR } from '../../paths.js';
 import type {
   EnvironmentHandle,
   EnvironmentSpec,
@@ -10,23 +13,143 @@ import type {
   RuntimeExit,
   RuntimeProcess,
 } from '../executor.js';
+import { bwrapArgs } from './bwrap.js';
+import type { EnvironmentCgroup } from './cgroups.js';
+import type { SandboxSetup } from './detect.js';
+import {
+  SANDBOX_GID,
+  SANDBOX_UID,
+  identityOverlays,
+  interpreterPrefixes,
+  readHostRoot,
+  sandboxLayout,
+  sandboxView,
+  type HostRoot,
+  type MountOp,
+} from './sandbox.js';
+import { unshareArgs, unshareFstab } from './unshare.js';
+
+export interface ProcessExecutorOptions {
+  /** The sandbox found at start; none (or absent) runs plain processes. */
+  sandbox?: SandboxSetup;
+  /** Host paths no function may see: the server's data dir, the code store. */
+  hiddenPaths?: readonly string[];
+  /** Where environments' private directories live on the host. */
+  scratchRoot?: string;
+  /** Problems met while the server runs (a cgroup or tmpfs that could not be made). */
+  warn?: (line: string) => void;
+}
+
+const RUNTIME_API_SRC = path.join(PACKAGE_ROOT, 'src', 'runtime-api');
 
 /**
  * Runs each environment's runtime as a local child process, in its own process group so that
- * whatever it forks dies with it. Isolation (namespaces, cgroups) is the sandbox layer's job.
+ * whatever it forks dies with it, inside the sandbox found at start (src/executors/process/
+ * sandbox.ts describes what a function sees) with its cgroup's limits.
  */
 export class ProcessExecutor implements Executor {
   readonly name = 'process';
+  private readonly scratchRoot: string;
+  private readonly sandbox: SandboxSetup | undefined;
+  private hostRoot: HostRoot | undefined;
+  private overlays: { src: string; dest: string }[] | undefined;
+  private readonly hidden: string[];
 
-  constructor(private readonly scratchRoot = path.join(os.tmpdir(), 'asimov-envs')) {}
+  constructor(private readonly options: ProcessExecutorOptions = {}) {
+    this.scratchRoot = options.scratchRoot ?? path.join(os.tmpdir(), 'asimov-envs');
+    this.sandbox = options.sandbox?.kind === 'none' ? undefined : options.sandbox;
+    // The cgroup tree would show every other environment's usage.
+    this.hidden = [
+      ...(options.hiddenPaths ?? []),
+      this.scratchRoot,
+      PACKAGE_ROOT,
+      '/sys/fs/cgroup',
+    ].map(real);
+  }
+
+  /**
+   * Removes what servers that died left behind: environments are named `<server pid>.<id>`, and
+   * those of a pid that no longer runs have their /tmp unmounted and their cgroups removed.
+   */
+  async sweep(): Promise<void> {
+    const stale = (name: string) => {
+      const pid = /^(\d+)\.[0-9a-f]+$/.exec(name)?.[1];
+      return pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid));
+    };
+    await this.sandbox?.cgroups?.sweep(stale);
+    let names: string[] = [];
+    try {
+      names = await fs.readdir(this.scratchRoot);
+    } catch {
+      return;
+    }
+    for (const name of names.filter(stale)) {
+      const tmp = path.join(this.scratchRoot, name, 'tmp');
+      if (this.sandbox?.tmpfs) await unmount(this.sandbox, tmp);
+      await fs.rm(path.join(this.scratchRoot, name), { recursive: true, force: true });
+    }
+  }
 
   async createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle> {
-    const tmpDir = path.join(this.scratchRoot, spec.id, 'tmp');
+    const root = path.join(this.scratchRoot, `${process.pid}.${spec.id}`);
+    const tmpDir = path.join(root, 'tmp');
     await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-    return new ProcessEnvironment(spec, tmpDir, path.dirname(tmpDir));
+    if (!this.sandbox) return new ProcessEnvironment(spec, tmpDir, root);
+    const sandbox = this.sandbox;
+    try {
+      const [tmpfs, cgroup] = await Promise.all([
+        this.prepareTmp(spec, tmpDir),
+        this.createCgroup(spec),
+      ]);
+      const ops = sandboxLayout({
+        host: (this.hostRoot ??= readHostRoot()),
+        taskRoot: spec.taskRoot,
+        tmpDir,
+        runtimesDir: RUNTIMES_DIR,
+        runtimeApiDir: RUNTIME_API_SRC,
+        hidden: this.hidden,
+        exposed: [...interpreterPrefixes(spec.command, spec.taskRoot), ...resolverDirs()],
+        overlays: (this.overlays ??= identityOverlays(path.join(this.scratchRoot, '.etc'))),
+      });
+      const env = new SandboxedEnvironment(spec, sandbox, ops, root, tmpDir, tmpfs, cgroup);
+      if (sandbox.kind === 'unshare') await env.prepareUnshare();
+      return env;
+    } catch (err) {
+      await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A tmpfs of EphemeralStorage owned by the sandbox user; a plain directory where that fails. */
+  private async prepareTmp(spec: EnvironmentSpec, tmpDir: string): Promise<boolean> {
+    const sandbox = this.sandbox!;
+    if (sandbox.tmpfs && sandbox.mount) {
+      const options = `size=${spec.ephemeralStorageMb}m,mode=0700,uid=${SANDBOX_UID},gid=${SANDBOX_GID},nosuid,nodev`;
+      const failed = await run(sandbox.mount, ['-t', 'tmpfs', '-o', options, 'asimov-tmp', tmpDir]);
+      if (!failed) return true;
+      this.options.warn?.(
+        `WARNING: environment ${spec.id}: /tmp is not limited to EphemeralStorage (mount: ${failed})`,
+      );
+    }
+    if (sandbox.root) await fs.chown(tmpDir, SANDBOX_UID, SANDBOX_GID);
+    return false;
+  }
+
+  private async createCgroup(spec: EnvironmentSpec): Promise<EnvironmentCgroup | undefined> {
+    const driver = this.sandbox?.cgroups;
+    if (!driver) return undefined;
+    try {
+      return await driver.create(`${process.pid}.${spec.id}`, { memoryMb: spec.memoryMb });
+    } catch (err) {
+      this.options.warn?.(
+        `WARNING: environment ${spec.id} runs without cgroup limits: ${(err as Error).message}`,
+      );
+      return undefined;
+    }
   }
 }
 
+/** An unsandboxed environment: the runtime runs as this server's user, with its own TMPDIR. */
 class ProcessEnvironment implements EnvironmentHandle {
   private running: ProcessRuntime | undefined;
 
@@ -53,12 +176,119 @@ class ProcessEnvironment implements EnvironmentHandle {
   }
 }
 
+/**
+ * A sandboxed environment: the sandbox is built again at every runtime start (after a reset), on
+ * the same /tmp and cgroup, which live as long as the environment. When there is a cgroup, a
+ * shell joins it before exec'ing the sandbox, so that nothing of the sandbox runs outside it.
+ */
+class SandboxedEnvironment implements EnvironmentHandle {
+  readonly tmpDir = '/tmp';
+  private running: ProcessRuntime | undefined;
+
+  constructor(
+    private readonly spec: EnvironmentSpec,
+    private readonly sandbox: SandboxSetup,
+    private readonly ops: MountOp[],
+    private readonly root: string,
+    private readonly hostTmp: string,
+    private readonly tmpfs: boolean,
+    private readonly cgroup: EnvironmentCgroup | undefined,
+  ) {}
+
+  async prepareUnshare(): Promise<void> {
+    await fs.mkdir(path.join(this.root, 'root'), { mode: 0o700 });
+    await fs.writeFile(
+      path.join(this.root, 'fstab'),
+      unshareFstab(this.ops, path.join(this.root, 'root')),
+    );
+  }
+
+  startRuntime(): RuntimeProcess {
+    const refused = this.refusal();
+    if (refused) return refused;
+    const view = sandboxView(this.spec, RUNTIMES_DIR);
+    const argv =
+      this.sandbox.kind === 'bwrap'
+        ? [
+            this.sandbox.bwrap!,
+            ...bwrapArgs(this.ops, view.command, view.args, {
+              bwrap: this.sandbox.bwrap!,
+              setpriv: this.sandbox.setpriv,
+              isolateNetwork: this.sandbox.isolateNetwork,
+            }),
+          ]
+        : [
+            this.sandbox.unshare!.unshare,
+            ...unshareArgs(
+              this.sandbox.unshare!,
+              this.sandbox.isolateNetwork,
+              this.ops,
+              path.join(this.root, 'root'),
+              path.join(this.root, 'fstab'),
+              view.command,
+              view.args,
+            ),
+          ];
+    const joined = this.cgroup
+      ? [this.sandbox.sh, '-c', JOIN_CGROUP, 'sh', ...this.cgroup.procsFiles, '--', ...argv]
+      : argv;
+    const child = spawn(joined[0]!, joined.slice(1), {
+      cwd: '/',
+      env: view.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.running = new ProcessRuntime(child, this.cgroup, true);
+    return this.running;
+  }
+
+  async destroy(): Promise<void> {
+    await this.running?.kill();
+    await this.cgroup?.destroy();
+    if (this.tmpfs) await unmount(this.sandbox, this.hostTmp);
+    await fs.rm(this.root, { recursive: true, force: true });
+  }
+
+  /**
+   * AWS's answers for a bootstrap that is missing or not executable come from the spawn error;
+   * inside a sandbox the exec happens out of sight, so the same checks are made beforehand
+   * (for the sandbox user: a root server's files are "other" to uid 993).
+   */
+  private refusal(): RuntimeProcess | undefined {
+    const command = this.spec.command;
+    if (!path.isAbsolute(command)) return undefined;
+    let stat: fsSync.Stats;
+    try {
+      stat = fsSync.statSync(command);
+    } catch (err) {
+      return refusedRuntime((err as NodeJS.ErrnoException).code ?? 'ENOENT');
+    }
+    const execBits = this.sandbox.root ? 0o001 : 0o111;
+    if (!stat.isFile() || (stat.mode & execBits) === 0) return refusedRuntime('EACCES');
+    return undefined;
+  }
+}
+
+/** `sh -c JOIN_CGROUP sh PROCS… -- COMMAND…`: joins every cgroup, then becomes the sandbox. */
+const JOIN_CGROUP =
+  'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+
 class ProcessRuntime implements RuntimeProcess {
   readonly exited: Promise<RuntimeExit>;
 
-  constructor(private readonly child: ChildProcess) {
+  /**
+   * @param sandboxed the child is a sandbox whose init reports a runtime killed by signal N as
+   *   exit status 128+N, as shells do; it is turned back into the signal.
+   */
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly cgroup?: EnvironmentCgroup,
+    sandboxed = false,
+  ) {
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('exit', (code, signal) =>
+        resolve(sandboxed ? fromSandboxExit(code, signal) : { code, signal }),
+      );
       child.once('error', (err: NodeJS.ErrnoException) =>
         resolve({ code: null, signal: null, spawnError: err.code ?? 'ENOENT' }),
       );
@@ -74,11 +304,12 @@ class ProcessRuntime implements RuntimeProcess {
   }
 
   /**
-   * VmHWM is the peak resident set of the process (the sandbox layer reads its cgroup instead).
+   * The cgroup's peak where there is one; else VmHWM, the peak resident set of the process.
    * Read synchronously: /proc answers in microseconds, while the thread pool's four round trips
    * (open, stat, read, close) cost most of a millisecond on every invocation.
    */
   async maxMemoryBytes(): Promise<number | undefined> {
+    if (this.cgroup) return this.cgroup.peakMemoryBytes();
     let status = '';
     try {
       status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
@@ -90,14 +321,85 @@ class ProcessRuntime implements RuntimeProcess {
   }
 
   async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = this.exited;
-    try {
-      // The negative pid names the whole process group: the runtime and anything it forked.
-      process.kill(-(this.child.pid as number), 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const gone = this.exited;
+      try {
+        // The negative pid names the whole process group: the runtime and anything it forked.
+        process.kill(-(this.child.pid as number), 'SIGKILL');
+      } catch {
+        this.child.kill('SIGKILL');
+      }
+      await gone;
     }
-    await gone;
+    // Whatever left the process group is still in the cgroup; the next runtime starts in an empty one.
+    await this.cgroup?.killAll();
+  }
+}
+
+function fromSandboxExit(code: number | null, signal: NodeJS.Signals | null): RuntimeExit {
+  if (code !== null && code > 128 && code < 128 + 65) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return { code: null, signal: name as NodeJS.Signals };
+  }
+  return { code, signal };
+}
+
+/** A runtime that could not start: it has exited already, with the spawn error. */
+function refusedRuntime(spawnError: string): RuntimeProcess {
+  const empty = (): Readable => {
+    const stream = new PassThrough();
+    stream.end();
+    return stream;
+  };
+  return {
+    stdout: empty(),
+    stderr: empty(),
+    exited: Promise.resolve({ code: null, signal: null, spawnError }),
+    maxMemoryBytes: async () => undefined,
+    kill: async () => undefined,
+  };
+}
+
+async function unmount(sandbox: SandboxSetup, dir: string): Promise<void> {
+  if (!sandbox.umount) return;
+  // Lazily where still busy: a process of the environment that is not gone yet keeps its files.
+  if (await run(sandbox.umount, [dir])) await run(sandbox.umount, ['-l', dir]);
+}
+
+/** Runs a helper; undefined when it succeeded, else what it said. */
+function run(command: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 10_000 }, (err, _stdout, stderr) =>
+      resolve(err ? stderr.trim() || err.message : undefined),
+    );
+  });
+}
+
+/** Where /etc/resolv.conf really is when it points outside /etc (systemd-resolved's /run/…). */
+let resolvers: string[] | undefined;
+function resolverDirs(): string[] {
+  if (resolvers) return resolvers;
+  resolvers = [];
+  try {
+    const target = fsSync.realpathSync('/etc/resolv.conf');
+    if (!target.startsWith('/etc/')) resolvers.push(path.dirname(target));
+  } catch {}
+  return resolvers;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function real(p: string): string {
+  try {
+    return fsSync.realpathSync(p);
+  } catch {
+    return path.resolve(p);
   }
 }

@@ -1,0 +1,318 @@
+import { z } from 'zod';
+import { functionArn, type Namespace } from '../aws/arn.js';
+import { invalidParameter, LambdaError, notFound } from '../aws/errors.js';
+import { lastModified } from '../aws/formats.js';
+import { parseFunctionName } from '../aws/names.js';
+import { Constraints } from '../aws/validation.js';
+import type { MetadataStore } from '../store/metadata-store.js';
+import type {
+  FunctionRecord,
+  ProvisionedConcurrencyRecord,
+  VersionRecord,
+} from '../store/records.js';
+import type { ProvisionedConfig, ProvisionedState } from '../workers/worker-manager.js';
+import type { FunctionObserver, FunctionService } from './functions.js';
+import { MIN_UNRESERVED } from './concurrency.js';
+import { effectiveQualifier, LATEST } from './versions.js';
+
+/** PutProvisionedConcurrencyConfig's body; the member is required, which Constraints checks. */
+export const PutProvisionedConcurrencyConfigBody = z.object({
+  ProvisionedConcurrentExecutions: z.number().int().optional(),
+});
+
+/** The Qualifier shape of the model: 1–128 characters of this pattern. */
+const QUALIFIER = /^(|[a-zA-Z0-9$_-]+)$/;
+const VERSION_NUMBER = /^\d+$/;
+/** MaxProvisionedConcurrencyConfigListItems: 1 to 50, which is also the page size. */
+const PAGE_LIMIT = 50;
+
+/** What the worker manager does for provisioned concurrency (the environments themselves). */
+export interface ProvisionedEnvironments {
+  provision(ns: Namespace, functionName: string, configs: readonly ProvisionedConfig[]): void;
+  provisionedState(ns: Namespace, functionName: string, version: string): ProvisionedState;
+}
+
+export interface ProvisionedConcurrencyConfig {
+  RequestedProvisionedConcurrentExecutions: number;
+  AvailableProvisionedConcurrentExecutions: number;
+  AllocatedProvisionedConcurrentExecutions: number;
+  Status: ProvisionedState['status'];
+  StatusReason?: string;
+  LastModified: string;
+}
+
+export type ProvisionedConcurrencyConfigListItem = {
+  FunctionArn: string;
+} & ProvisionedConcurrencyConfig;
+
+/**
+ * Put/Get/Delete/ListProvisionedConcurrencyConfig(s). The store keeps the requested count per
+ * qualifier; the worker manager keeps the environments, and Status, Available and Allocated are
+ * read from it. Only published versions can be qualifiers until aliases exist.
+ */
+export class ProvisionedConcurrencyService implements FunctionObserver {
+  /** Per function, the last sync queued: syncs run in order, each reading the store afresh. */
+  private readonly syncs = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly functions: FunctionService,
+    private readonly workers: ProvisionedEnvironments,
+    private readonly accountLimit: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async put(
+    ns: Namespace,
+    rawName: string,
+    rawQualifier: string | undefined,
+    requested: number | undefined,
+  ): Promise<ProvisionedConcurrencyConfig> {
+    const ref = parseFunctionName(rawName, ns);
+    const qualifier = effectiveQualifier(ref, rawQualifier);
+    qualifierConstraints(qualifier)
+      .required(requested, 'provisionedConcurrentExecutions')
+      .range(requested, 'provisionedConcurrentExecutions', 1)
+      .check();
+    const count = requested as number;
+    if (qualifier === LATEST) {
+      throw invalidParameter(
+        'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
+      );
+    }
+    const version = publishedVersion(ns, ref.name, qualifier as string);
+    const { record } = await this.functions.find(ns, ref.name, version);
+    await this.checkRoom(ns, record, version, count);
+    const config: ProvisionedConcurrencyRecord = { requested: count, lastModified: lastModified() };
+    await this.store.mutateFunction(ns, ref.name, (current) => {
+      if (!current?.versions[version]) throw versionNotFound(ns, ref.name, version);
+      const configs = { ...current.provisionedConcurrency, [version]: config };
+      return { ...current, provisionedConcurrency: configs };
+    });
+    await this.sync(ns, ref.name);
+    return this.view(ns, ref.name, version, config);
+  }
+
+  async get(
+    ns: Namespace,
+    rawName: string,
+    rawQualifier: string | undefined,
+  ): Promise<ProvisionedConcurrencyConfig> {
+    const { name, version } = await this.resolve(ns, rawName, rawQualifier);
+    const { record } = await this.functions.find(ns, name, version);
+    const config = record.provisionedConcurrency?.[version];
+    if (!config) {
+      throw new LambdaError(
+        'ProvisionedConcurrencyConfigNotFoundException',
+        'No Provisioned Concurrency Config found for this function',
+      );
+    }
+    return this.view(ns, name, version, config);
+  }
+
+  /** AWS answers 204 whether or not the version had a config. */
+  async delete(ns: Namespace, rawName: string, rawQualifier: string | undefined): Promise<void> {
+    const { name, version } = await this.resolve(ns, rawName, rawQualifier);
+    const { record } = await this.functions.find(ns, name, version);
+    if (!record.provisionedConcurrency?.[version]) return;
+    await this.store.mutateFunction(ns, name, (current) => {
+      if (!current?.versions[version]) throw versionNotFound(ns, name, version);
+      return withoutConfigs(current, [version]);
+    });
+    await this.sync(ns, name);
+  }
+
+  /** The function's configs in version order; Marker is the opaque position after the last. */
+  async list(
+    ns: Namespace,
+    rawName: string,
+    query: { Marker?: string; MaxItems?: number },
+  ): Promise<{
+    ProvisionedConcurrencyConfigs: ProvisionedConcurrencyConfigListItem[];
+    NextMarker?: string;
+  }> {
+    new Constraints().range(query.MaxItems, 'maxItems', 1, PAGE_LIMIT).check();
+    const ref = parseFunctionName(rawName, ns);
+    if (ref.qualifier !== undefined) {
+      throw invalidParameter('This operation does not support a qualified function name.');
+    }
+    const { record } = await this.functions.find(ns, ref.name);
+    const entries = configsOf(record);
+    let start = 0;
+    if (query.Marker !== undefined) {
+      const after = Buffer.from(query.Marker, 'base64url').toString('utf8');
+      if (!VERSION_NUMBER.test(after)) throw invalidParameter(`Invalid marker: ${query.Marker}`);
+      start = entries.findIndex(([version]) => Number(version) > Number(after));
+      if (start === -1) start = entries.length;
+    }
+    const size = Math.min(query.MaxItems ?? PAGE_LIMIT, PAGE_LIMIT);
+    const page = entries.slice(start, start + size);
+    const items = page.map(([version, config]) => ({
+      FunctionArn: functionArn(ns, record.name, version),
+      ...this.view(ns, record.name, version, config),
+    }));
+    const last = page[page.length - 1];
+    return start + size < entries.length && last
+      ? {
+          ProvisionedConcurrencyConfigs: items,
+          NextMarker: Buffer.from(last[0]).toString('base64url'),
+        }
+      : { ProvisionedConcurrencyConfigs: items };
+  }
+
+  /** A version or the function was deleted, or anything else changed: re-apply its configs. */
+  functionChanged(ns: Namespace, name: string): void {
+    this.sync(ns, name).catch(() => undefined); // sync logs its failures
+  }
+
+  /** At start-up: provisioned environments of the configs in the store start again. */
+  async resume(): Promise<void> {
+    for (const record of await this.store.allFunctions()) {
+      if (Object.keys(record.provisionedConcurrency ?? {}).length > 0) {
+        await this.sync(record, record.name).catch(() => undefined); // logged by sync
+      }
+    }
+  }
+
+  // ---- internals ----
+
+  /** Get and Delete: the qualifier must name a published version. */
+  private async resolve(
+    ns: Namespace,
+    rawName: string,
+    rawQualifier: string | undefined,
+  ): Promise<{ name: string; version: string }> {
+    const ref = parseFunctionName(rawName, ns);
+    const qualifier = effectiveQualifier(ref, rawQualifier);
+    qualifierConstraints(qualifier).check();
+    if (qualifier === LATEST) {
+      throw invalidParameter(
+        'The function resource provided must be an alias or a published version.',
+      );
+    }
+    return { name: ref.name, version: publishedVersion(ns, ref.name, qualifier as string) };
+  }
+
+  /** AWS's two limits: the function's reserved concurrency, and the account's unreserved floor. */
+  private async checkRoom(
+    ns: Namespace,
+    record: FunctionRecord,
+    version: string,
+    requested: number,
+  ): Promise<void> {
+    const others = configsOf(record)
+      .filter(([v]) => v !== version)
+      .reduce((sum, [, config]) => sum + config.requested, 0);
+    if (
+      record.reservedConcurrency !== undefined &&
+      record.reservedConcurrency < others + requested
+    ) {
+      throw invalidParameter(
+        'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
+      );
+    }
+    const unreserved = this.accountLimit - (await this.store.reservedConcurrencyTotal(ns));
+    if (unreserved - requested < MIN_UNRESERVED) {
+      throw invalidParameter(
+        `Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED}].`,
+      );
+    }
+  }
+
+  private view(
+    ns: Namespace,
+    name: string,
+    version: string,
+    config: ProvisionedConcurrencyRecord,
+  ): ProvisionedConcurrencyConfig {
+    const state = this.workers.provisionedState(ns, name, version);
+    return {
+      RequestedProvisionedConcurrentExecutions: config.requested,
+      AvailableProvisionedConcurrentExecutions: state.available,
+      AllocatedProvisionedConcurrentExecutions: state.allocated,
+      Status: state.status,
+      ...(state.statusReason !== undefined ? { StatusReason: state.statusReason } : {}),
+      LastModified: shownTime(config.lastModified),
+    };
+  }
+
+  /**
+   * Tells the worker manager the function's configs as stored now. Configs of versions deleted
+   * since are removed first (AWS deletes them with the version). Queued per function, so the
+   * last state read is the one applied.
+   */
+  private sync(ns: Namespace, name: string): Promise<void> {
+    const key = `${ns.account}/${ns.region}/${name}`;
+    const previous = this.syncs.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.apply(ns, name));
+    const settled = next.catch((err: Error) =>
+      this.log(`provisioned concurrency of ${name}: ${err.message}`),
+    );
+    this.syncs.set(key, settled);
+    void settled.then(() => {
+      if (this.syncs.get(key) === settled) this.syncs.delete(key);
+    });
+    return next;
+  }
+
+  private async apply(ns: Namespace, name: string): Promise<void> {
+    let record = await this.store.getFunction(ns, name);
+    const orphans = record ? orphanedConfigs(record) : [];
+    if (orphans.length > 0) {
+      record =
+        (await this.store.mutateFunction(ns, name, (current) =>
+          current ? withoutConfigs(current, orphanedConfigs(current)) : null,
+        )) ?? undefined;
+    }
+    const versions = record?.versions ?? {};
+    const configs: ProvisionedConfig[] = (record ? configsOf(record) : []).map(
+      ([version, config]) => ({
+        version: versions[version] as VersionRecord,
+        requested: config.requested,
+        lastModified: config.lastModified,
+      }),
+    );
+    this.workers.provision(ns, name, configs);
+  }
+}
+
+function qualifierConstraints(qualifier: string | undefined): Constraints {
+  return new Constraints()
+    .required(qualifier, 'qualifier')
+    .length(qualifier, 'qualifier', 1, 128)
+    .pattern(qualifier, 'qualifier', QUALIFIER);
+}
+
+/** A version number passes; anything else would be an alias, and there are none yet. */
+function publishedVersion(ns: Namespace, name: string, qualifier: string): string {
+  if (!VERSION_NUMBER.test(qualifier)) {
+    throw notFound(`Cannot find alias arn: ${functionArn(ns, name, qualifier)}`);
+  }
+  return qualifier;
+}
+
+const versionNotFound = (ns: Namespace, name: string, version: string): LambdaError =>
+  notFound(`Function not found: ${functionArn(ns, name, version)}`);
+
+/** The configs of versions that exist, in version order. */
+function configsOf(record: FunctionRecord): [string, ProvisionedConcurrencyRecord][] {
+  return Object.entries(record.provisionedConcurrency ?? {})
+    .filter(([version]) => record.versions[version] !== undefined)
+    .sort(([a], [b]) => Number(a) - Number(b));
+}
+
+function orphanedConfigs(record: FunctionRecord): string[] {
+  return Object.keys(record.provisionedConcurrency ?? {}).filter((v) => !record.versions[v]);
+}
+
+function withoutConfigs(record: FunctionRecord, versions: string[]): FunctionRecord {
+  const configs = { ...record.provisionedConcurrency };
+  for (const version of versions) delete configs[version];
+  const { provisionedConcurrency: _old, ...rest } = record;
+  return Object.keys(configs).length > 0 ? { ...rest, provisionedConcurrency: configs } : rest;
+}
+
+/** AWS shows a config's LastModified to the second: `2019-12-31T20:28:49+0000`. */
+function shownTime(stored: string): string {
+  return stored.replace(/\.\d+\+0000$/, '+0000');
+}

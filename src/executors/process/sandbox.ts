@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EnvironmentSpec } from '../executor.js';
+
+/**
+ * What an execution environment sees, whichever tool builds it (bubblewrap or unshare): the
+ * host's system directories read-only, the function's code at /var/task, our runtimes at
+ * /var/runtime, an empty read-only /opt (layers), a private /tmp, its own /proc and a minimal
+ * /dev. Everything else of the host (home directories, the server's data and code store, other
+ * environments' /tmp) is absent. The plan is a list of mount operations, applied in order.
+ */
+
+/** AWS runs functions as sbx_user1051, uid 993, gid 990. */
+export const SANDBOX_UID = 993;
+export const SANDBOX_GID = 990;
+export const SANDBOX_USER = 'sbx_user1051';
+
+export const TASK_DIR = '/var/task';
+export const RUNTIME_DIR = '/var/runtime';
+/** Our bootstraps read `../../runtime-api/protocol.json` relative to themselves. */
+export const RUNTIME_API_DIR = '/var/runtime-api';
+
+export type MountOp =
+  | { op: 'ro-bind'; src: string; dest: string }
+  | { op: 'bind'; src: string; dest: string }
+  /** An empty directory over `dest`: hides what is there (made read-only by a later remount). */
+  | { op: 'tmpfs'; dest: string }
+  | { op: 'remount-ro'; dest: string }
+  | { op: 'symlink'; target: string; dest: string }
+  | { op: 'proc'; dest: string }
+  | { op: 'dev'; dest: string };
+
+/** Top-level host directories an environment sees (read-only); everything else is absent. */
+const SYSTEM_DIRS = new Set([
+  'usr',
+  'etc',
+  'bin',
+  'sbin',
+  'lib',
+  'lib32',
+  'lib64',
+  'libx32',
+  'sys',
+]);
+
+/** Entries of the host's root, read once: directories to bind and merged-/usr symlinks to copy. */
+export interface HostRoot {
+  dirs: string[];
+  symlinks: { name: string; target: string }[];
+}
+
+export function readHostRoot(root = '/'): HostRoot {
+  const dirs: string[] = [];
+  const symlinks: { name: string; target: string }[] = [];
+  for (const name of fs.readdirSync(root).sort()) {
+    if (!SYSTEM_DIRS.has(name)) continue;
+    const full = path.join(root, name);
+    const stat = fs.lstatSync(full);
+    if (stat.isSymbolicLink()) symlinks.push({ name, target: fs.readlinkSync(full) });
+    else if (stat.isDirectory()) dirs.push(name);
+  }
+  return { dirs, symlinks };
+}
+
+export interface LayoutInput {
+  host: HostRoot;
+  /** Host path of the extracted code (read-only at /var/task). */
+  taskRoot: string;
+  /** Host path of the environment's /tmp (a tmpfs of EphemeralStorage where possible). */
+  tmpDir: string;
+  /** Host paths of src/runtimes and src/runtime-api (for its protocol.json). */
+  runtimesDir: string;
+  runtimeApiDir: string;
+  /** Host paths never visible inside, even where a system directory contains them. */
+  hidden: readonly string[];
+  /** Host directories made visible read-only at the same path (interpreters outside /usr). */
+  exposed: readonly string[];
+  /** Files bound over host files of the same path (an /etc/passwd that names sbx_user1051). */
+  overlays: readonly { src: string; dest: string }[];
+}
+
+export function sandboxLayout(input: LayoutInput): MountOp[] {
+  const ops: MountOp[] = [];
+  const roots = input.host.dirs.map((dir) => `/${dir}`);
+  for (const dir of roots) ops.push({ op: 'ro-bind', src: dir, dest: dir });
+  for (const link of input.host.symlinks)
+    ops.push({ op: 'symlink', target: link.target, dest: `/${link.name}` });
+  ops.push(
+    { op: 'proc', dest: '/proc' },
+    { op: 'dev', dest: '/dev' },
+    { op: 'tmpfs', dest: '/opt' },
+  );
+  const reserved = ['/tmp', '/proc', '/dev', TASK_DIR, RUNTIME_DIR, RUNTIME_API_DIR];
+  for (const dir of input.exposed) {
+    if (roots.some((root) => isWithin(dir, root)) || reserved.some((r) => isWithin(dir, r)))
+      continue;
+    ops.push({ op: 'ro-bind', src: dir, dest: dir });
+    roots.push(dir);
+  }
+  // Hidden paths matter only where a visible directory contains them.
+  const hides = input.hidden.filter(
+    (dir) => roots.some((root) => isWithin(dir, root) && root !== dir) && fs.existsSync(dir),
+  );
+  for (const dir of hides) ops.push({ op: 'tmpfs', dest: dir });
+  for (const overlay of input.overlays) ops.push({ op: 'ro-bind', ...overlay });
+  ops.push(
+    { op: 'ro-bind', src: input.taskRoot, dest: TASK_DIR },
+    { op: 'ro-bind', src: input.runtimesDir, dest: RUNTIME_DIR },
+    { op: 'ro-bind', src: input.runtimeApiDir, dest: RUNTIME_API_DIR },
+    { op: 'bind', src: input.tmpDir, dest: '/tmp' },
+  );
+  for (const dir of ['/opt', ...hides]) ops.push({ op: 'remount-ro', dest: dir });
+  return ops;
+}
+
+export function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Where an interpreter lives, so that a sandbox can show it when it is outside the system
+ * directories (pyenv, nvm, a venv): the prefix above its `bin/`, for the command as given and
+ * for the file it resolves to. Interpreters inside the function's code need nothing.
+ */
+export function interpreterPrefixes(command: string, taskRoot: string): string[] {
+  if (!path.isAbsolute(command) || isWithin(command, taskRoot)) return [];
+  const prefixes = new Set<string>();
+  const prefixOf = (file: string) => {
+    const dir = path.dirname(file);
+    return path.basename(dir) === 'bin' ? path.dirname(dir) : dir;
+  };
+  prefixes.add(prefixOf(command));
+  try {
+    prefixes.add(prefixOf(fs.realpathSync(command)));
+  } catch {}
+  return [...prefixes].filter((p) => p !== '/' && p !== '/usr');
+}
+
+/** Host paths of the spec rewritten to the paths the runtime sees inside the sandbox. */
+export function sandboxView(
+  spec: EnvironmentSpec,
+  runtimesDir: string,
+): { command: string; args: string[]; env: Record<string, string> } {
+  const toInside = (value: string): string => {
+    for (const [host, inside] of [
+      [spec.taskRoot, TASK_DIR],
+      [runtimesDir, RUNTIME_DIR],
+    ] as const) {
+      if (value === host) return inside;
+      if (value.startsWith(`${host}/`)) return inside + value.slice(host.length);
+    }
+    return value;
+  };
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(spec.env))
+    env[key] = value.includes('/') ? value.split(':').map(toInside).join(':') : value;
+  env.LAMBDA_TASK_ROOT = TASK_DIR;
+  return { command: toInside(spec.command), args: spec.args.map(toInside), env };
+}
+
+/**
+ * /etc/passwd and /etc/group with AWS's sandbox user added, so that `id`, os.userInfo() and
+ * getpass.getuser() name it as on AWS. Written once per server under `dir`.
+ */
+export function identityOverlays(dir: string): { src: string; dest: string }[] {
+  const overlays: { src: string; dest: string }[] = [];
+  const add = (file: string, line: string, id: number) => {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return;
+    }
+    if (text.split('\n').some((l) => l.split(':')[2] === String(id))) return;
+    const copy = path.join(dir, path.basename(file));
+    fs.writeFileSync(copy, `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${line}\n`, {
+      mode: 0o644,
+    });
+    overlays.push({ src: copy, dest: file });
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  add(
+    '/etc/passwd',
+    `${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_GID}::/tmp:/sbin/nologin`,
+    SANDBOX_UID,
+  );
+  add('/etc/group', `${SANDBOX_USER}:x:${SANDBOX_GID}:`, SANDBOX_GID);
+  return overlays;
+}
