@@ -169,10 +169,11 @@ async function benchRuntime(
     sdk.destroy();
   }
 
-  // ---- Throughput: environments warmed first (a burst starts up to `concurrency` of them).
+  // ---- Throughput: environments warmed first (a burst starts up to `concurrency` of them, and
+  // each then serves enough invokes for its runtime process to be JIT-warm).
   const throughput: Record<string, unknown> = {};
   for (const concurrency of plan.concurrencies) {
-    await closedLoop(concurrency, { count: concurrency * 30 }, invokeFn.op);
+    await closedLoop(concurrency, { count: concurrency * plan.warmupPerEnv }, invokeFn.op);
     const envs = await target.environmentCount();
     const run = await paired(
       barePost,

@@ -29,6 +29,11 @@ export interface Plan {
    * few thousand calls before V8 has optimized them, and a half-warm server reads 2x slower.
    */
   warmupOps: number;
+  /**
+   * Untimed invokes per client before a throughput point: enough to start every environment and
+   * to let each runtime process's own JIT warm up (16 environments share the load 16 ways).
+   */
+  warmupPerEnv: number;
   /** Duration of the single-client warm-latency measurement. */
   warmMs: number;
   /** Duration of each throughput point. */
@@ -74,7 +79,8 @@ export function parsePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
     listPageReps: quick ? 50 : 200,
     listWalkReps: quick ? 5 : 20,
     coldReps: quick ? 3 : 7,
-    warmupOps: quick ? 1500 : 3000,
+    warmupOps: quick ? 1000 : 3000,
+    warmupPerEnv: quick ? 60 : 200,
     warmMs: quick ? 1000 : 3000,
     throughputMs: quick ? 2000 : 5000,
     sdkMs: quick ? 500 : 1500,

@@ -55,5 +55,6 @@ export class FunctionRunner {
 /** X-Ray's trace header format: Root=1-<epoch seconds hex>-<96 bits hex>;Parent=<64 bits>;Sampled=0. */
 function traceId(): string {
   const seconds = Math.floor(Date.now() / 1000).toString(16);
-  return `Root=1-${seconds}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  const random = randomBytes(20).toString('hex');
+  return `Root=1-${seconds}-${random.slice(0, 24)};Parent=${random.slice(24)};Sampled=0`;
 }

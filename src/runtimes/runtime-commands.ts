@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LambdaError } from '../aws/errors.js';
@@ -18,19 +19,20 @@ export interface RuntimeCommand {
  * own bootstrap. `interpreters` overrides by exact runtime or by family ("python").
  */
 export class RuntimeCommands {
-  private readonly resolved = new Map<string, string | null>();
+  /** One lookup per command, shared by every caller that asks while it runs. */
+  private readonly resolved = new Map<string, Promise<string | null>>();
 
   constructor(private readonly interpreters: Record<string, string>) {}
 
-  commandFor(runtime: string, taskRoot: string): RuntimeCommand {
+  async commandFor(runtime: string, taskRoot: string): Promise<RuntimeCommand> {
     const family = runtimeFamily(runtime);
     if (family === 'provided') return this.custom(taskRoot);
     if (family === 'nodejs') {
-      const node = this.interpreter(runtime, family, process.execPath);
+      const node = await this.interpreter(runtime, family, process.execPath);
       return { command: node, args: [path.join(RUNTIMES_DIR, 'nodejs', 'bootstrap.mjs')], env: {} };
     }
     if (family === 'python') {
-      const python = this.interpreter(runtime, family, runtime);
+      const python = await this.interpreter(runtime, family, runtime);
       return {
         command: python,
         args: ['-u', path.join(RUNTIMES_DIR, 'python', 'bootstrap.py')],
@@ -46,10 +48,14 @@ export class RuntimeCommands {
     return { command: bootstrap, args: [], env: {} };
   }
 
-  private interpreter(runtime: string, family: string, fallback: string): string {
+  private async interpreter(runtime: string, family: string, fallback: string): Promise<string> {
     const wanted = this.interpreters[runtime] ?? this.interpreters[family] ?? fallback;
-    if (!this.resolved.has(wanted)) this.resolved.set(wanted, resolveExecutable(wanted));
-    const found = this.resolved.get(wanted);
+    let lookup = this.resolved.get(wanted);
+    if (!lookup) {
+      lookup = resolveExecutable(wanted);
+      this.resolved.set(wanted, lookup);
+    }
+    const found = await lookup;
     if (!found) throw noInterpreter(runtime, wanted);
     return found;
   }
@@ -59,24 +65,20 @@ export class RuntimeCommands {
  * The real executable behind a command name. Version managers (pyenv, nvm) put shell shims on
  * PATH that cost tens of milliseconds per start; asking the interpreter for itself skips them.
  */
-function resolveExecutable(command: string): string | null {
+async function resolveExecutable(command: string): Promise<string | null> {
   if (path.isAbsolute(command)) return fs.existsSync(command) ? command : null;
+  const probe = command.startsWith('python')
+    ? run(command, ['-c', 'import sys; print(sys.executable)'], { timeout: 10_000 })
+    : run('sh', ['-c', 'command -v "$0"', command], { timeout: 10_000 });
   try {
-    const probe = command.startsWith('python')
-      ? execFileSync(command, ['-c', 'import sys; print(sys.executable)'], {
-          encoding: 'utf8',
-          timeout: 10_000,
-        })
-      : execFileSync('sh', ['-c', `command -v "$0"`, command], {
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
-    const found = probe.trim();
+    const found = (await probe).stdout.trim();
     return found.length > 0 ? found : null;
   } catch {
     return null;
   }
 }
+
+const run = promisify(execFile);
 
 function noInterpreter(runtime: string, command: string): LambdaError {
   return new LambdaError(

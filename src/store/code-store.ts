@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { extractZip, validateZip, type ZipSummary } from './zip.js';
@@ -40,7 +40,8 @@ export class CodeStore {
     this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
     const blob = this.blobPath(sha256);
     if (!(await exists(blob))) {
-      const tmp = `${blob}.${process.pid}.${Date.now()}.tmp`;
+      // Unique per write: two uploads of the same zip may race to store the same blob.
+      const tmp = `${blob}.${randomBytes(8).toString('hex')}.tmp`;
       await fs.writeFile(tmp, zip);
       await fs.rename(tmp, blob);
     }

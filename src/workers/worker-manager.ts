@@ -346,7 +346,7 @@ export class WorkerManager implements FunctionObserver {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
     const taskRoot = await this.code.ensureTree(version.CodeSha256);
-    const command = this.runtimes.commandFor(version.Runtime ?? 'provided.al2023', taskRoot);
+    const command = await this.runtimes.commandFor(version.Runtime ?? 'provided.al2023', taskRoot);
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
     const settings = {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   InvokeCommand,
@@ -8,17 +7,11 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
+import { newMarker, processesWithMarker, waitUntilGone } from '../helpers/processes.js';
 import { lambdaClient, startTestServer } from '../helpers/server.js';
 
-/** A process counts as gone once it has exited, even before its parent has reaped it. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
+/** A module-level id: the same for every invoke served by one runtime, new after a cold start. */
+const ENV_ID = 'const ENV_ID = require("crypto").randomUUID();\n';
 
 const ECHO_CJS = 'exports.handler = async (event) => ({ echo: event });';
 
@@ -333,46 +326,66 @@ describe('Invoke of Node.js functions through @aws-sdk/client-lambda', () => {
   });
 
   it('reuses a warm environment, and starts a fresh one after an update', async () => {
-    await deploy(client, 'warm', {
-      'index.js': 'let n = 0; exports.handler = async () => ({ n: ++n, pid: process.pid });',
-    });
-    const first = (await invoke(client, 'warm')).json as { n: number; pid: number };
-    const second = (await invoke(client, 'warm')).json as { n: number; pid: number };
-    assert.equal(second.pid, first.pid);
+    const marker = newMarker();
+    await deploy(
+      client,
+      'warm',
+      {
+        'index.js': ENV_ID + 'let n = 0; exports.handler = async () => ({ n: ++n, env: ENV_ID });',
+      },
+      { Environment: { Variables: marker } },
+    );
+    const first = (await invoke(client, 'warm')).json as { n: number; env: string };
+    const second = (await invoke(client, 'warm')).json as { n: number; env: string };
+    assert.equal(second.env, first.env);
     assert.equal(second.n, 2);
+    const before = processesWithMarker(marker);
+    assert.equal(before.length, 1, 'one runtime process on the host');
     await client.send(
-      new UpdateFunctionConfigurationCommand({ FunctionName: 'warm', Description: 'changed' }),
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'warm',
+        Description: 'changed',
+        Environment: { Variables: marker },
+      }),
     );
     await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'warm' });
-    const third = (await invoke(client, 'warm')).json as { n: number; pid: number };
-    assert.notEqual(third.pid, first.pid);
+    const third = (await invoke(client, 'warm')).json as { n: number; env: string };
+    assert.notEqual(third.env, first.env);
     assert.equal(third.n, 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(isAlive(first.pid), false, 'the retired environment is gone');
+    const after = processesWithMarker(marker);
+    assert.equal(after.length, 1);
+    assert.ok(!after.includes(before[0] as number), 'the retired environment is gone');
   });
 
   it('runs concurrent invokes in separate environments, one invocation each', async () => {
     await deploy(client, 'parallel', {
       'index.js':
-        'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 300)); return process.pid; };',
+        ENV_ID +
+        'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 300)); return ENV_ID; };',
     });
-    const pids = await Promise.all(
+    const envs = await Promise.all(
       Array.from({ length: 4 }, () => invoke(client, 'parallel').then((o) => o.json)),
     );
-    assert.equal(new Set(pids).size, 4);
+    assert.equal(new Set(envs).size, 4);
   });
 
   it('leaves no runtime process behind after shutdown', async () => {
     const own = await startTestServer({ inMemory: true });
     const ownClient = lambdaClient(own.url);
-    await deploy(ownClient, 'pid', {
-      'index.js':
-        'const { spawn } = require("child_process"); let child; exports.handler = async () => { child ??= spawn("sleep", ["60"]); return [process.pid, child.pid]; };',
-    });
-    const pids = (await invoke(ownClient, 'pid')).json as number[];
-    for (const pid of pids) assert.ok(isAlive(pid));
+    const marker = newMarker();
+    await deploy(
+      ownClient,
+      'forker',
+      {
+        'index.js':
+          'const { spawn } = require("child_process"); let child; exports.handler = async () => { child ??= spawn("sleep", ["60"]); return "spawned"; };',
+      },
+      { Environment: { Variables: marker } },
+    );
+    assert.equal((await invoke(ownClient, 'forker')).json, 'spawned');
+    assert.ok(processesWithMarker(marker).length >= 2, 'the runtime and its child are running');
     await own.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    for (const pid of pids) assert.equal(isAlive(pid), false, `process ${pid} is gone`);
+    assert.deepEqual(await waitUntilGone(marker), [], 'no process of the function is left');
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
+import { newMarker, processesWithMarker, waitUntilGone } from '../helpers/processes.js';
 import { lambdaClient, startTestServer } from '../helpers/server.js';
 
 const CLI = path.resolve('src/cli.ts');
@@ -30,13 +31,24 @@ describe('asimov serve', () => {
       assert.ok(url, out);
       assert.match(out, /aws lambda list-functions --endpoint-url http:\/\/127\.0\.0\.1:\d+/);
       const client = lambdaClient(url);
-      await deploy(client, 'alive', { 'index.js': 'exports.handler = async () => process.pid;' });
-      const pid = (await invoke(client, 'alive')).json as number;
+      const marker = newMarker();
+      await deploy(
+        client,
+        'alive',
+        { 'index.js': 'exports.handler = async () => "up";' },
+        { Environment: { Variables: marker } },
+      );
+      assert.equal((await invoke(client, 'alive')).json, 'up');
+      assert.equal(processesWithMarker(marker).length, 1);
       assert.deepEqual((await client.send(new ListFunctionsCommand({}))).Functions?.length, 1);
       child.kill(signal);
       const [code] = await once(child, 'exit');
       assert.equal(code, 0);
-      assert.throws(() => process.kill(pid, 0), 'the function runtime went with the server');
+      assert.deepEqual(
+        await waitUntilGone(marker),
+        [],
+        'the function runtime went with the server',
+      );
     });
   }
 });
@@ -46,13 +58,23 @@ describe('idle execution environments', () => {
     const server = await startTestServer({ inMemory: true, keepAliveMs: 300 });
     try {
       const client = lambdaClient(server.url);
-      await deploy(client, 'idle', { 'index.js': 'exports.handler = async () => process.pid;' });
-      const pid = (await invoke(client, 'idle')).json as number;
+      const marker = newMarker();
+      await deploy(
+        client,
+        'idle',
+        { 'index.js': 'const id = Math.random(); exports.handler = async () => id;' },
+        { Environment: { Variables: marker } },
+      );
+      const first = (await invoke(client, 'idle')).json as number;
       assert.equal(server.workers.environmentCount(), 1);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(server.workers.environmentCount(), 0);
-      assert.throws(() => process.kill(pid, 0));
-      assert.notEqual((await invoke(client, 'idle')).json, pid, 'the next invoke is a cold start');
+      assert.deepEqual(processesWithMarker(marker), []);
+      assert.notEqual(
+        (await invoke(client, 'idle')).json,
+        first,
+        'the next invoke is a cold start',
+      );
     } finally {
       await server.close();
     }
