@@ -6,6 +6,8 @@ import { startServer } from './server.js';
 const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
                     [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
                     [--interpreter RUNTIME=COMMAND]… [--no-endpoint-injection] [--quiet]
+                    [--sandbox auto|bwrap|unshare|none] [--isolate-network]
+                    [--account-concurrency 1000] [--async-retry-base-ms 60000]
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -23,6 +25,10 @@ function flagsToConfig(args: string[]): ConfigInput {
       'no-endpoint-injection': { type: 'boolean' },
       quiet: { type: 'boolean' },
       interpreter: { type: 'string', multiple: true },
+      sandbox: { type: 'string' },
+      'isolate-network': { type: 'boolean' },
+      'account-concurrency': { type: 'string' },
+      'async-retry-base-ms': { type: 'string' },
     },
   });
   const input: Record<string, unknown> = {
@@ -36,6 +42,10 @@ function flagsToConfig(args: string[]): ConfigInput {
     injectEndpoint: values['no-endpoint-injection'] ? false : undefined,
     quiet: values.quiet,
     interpreters: values.interpreter ? parseInterpreters(values.interpreter) : undefined,
+    sandbox: values.sandbox,
+    isolateNetwork: values['isolate-network'],
+    accountConcurrency: values['account-concurrency'],
+    asyncRetryBaseMs: values['async-retry-base-ms'],
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
