@@ -138,7 +138,6 @@ describe('sandbox layout', () => {
     const args = bwrapArgs(ops, '/usr/bin/node', ['/var/runtime/nodejs/bootstrap.mjs'], {
       bwrap: 'bwrap',
       setpriv: '/usr/bin/setpriv',
-      isolateNetwork: false,
     });
     const text = args.join(' ');
     assert.match(
@@ -153,7 +152,7 @@ describe('sandbox layout', () => {
     assert.match(text, /--dir \/var --ro-bind \/data\/code\/trees\/abc \/var\/task/);
     assert.match(
       text,
-      /--chdir \/var\/task -- \/usr\/bin\/setpriv --reuid=993 --regid=990 --groups=990 --inh-caps=-all --bounding-set=-all --no-new-privs -- \/usr\/bin\/node \/var\/runtime\/nodejs\/bootstrap\.mjs$/,
+      /--chdir \/var\/task -- \/usr\/bin\/setpriv --reuid=993 --regid=990 --groups=990 --inh-caps=-all --bounding-set=-all --no-new-privs -- \/bin\/sh -c \. \/dev\/fd\/3 && exec 3<&- && exec "\$@" sh \/usr\/bin\/node \/var\/runtime\/nodejs\/bootstrap\.mjs$/,
     );
   });
 

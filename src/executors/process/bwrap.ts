@@ -1,4 +1,4 @@
-import { SANDBOX_GID, SANDBOX_UID, TASK_DIR, type MountOp } from './sandbox.js';
+import { ENV_LOADER, SANDBOX_GID, SANDBOX_UID, TASK_DIR, type MountOp } from './sandbox.js';
 
 /**
  * The bubblewrap command line of a sandbox. As root, bwrap builds the namespaces with real
@@ -10,11 +10,13 @@ export interface BwrapOptions {
   bwrap: string;
   /** util-linux setpriv, used when the server runs as root. */
   setpriv?: string;
-  isolateNetwork: boolean;
 }
 
-/** Namespaces and lifetime: the sandbox dies with the server, sees only its own processes. */
-export function bwrapNamespaceArgs(options: Pick<BwrapOptions, 'setpriv' | 'isolateNetwork'>) {
+/**
+ * Namespaces and lifetime: the sandbox dies with the server, sees only its own processes. The
+ * network namespace is the host's, or the one of the environment's relay (network.ts).
+ */
+export function bwrapNamespaceArgs(options: Pick<BwrapOptions, 'setpriv'>) {
   const args = [
     '--unshare-pid',
     '--unshare-ipc',
@@ -22,9 +24,16 @@ export function bwrapNamespaceArgs(options: Pick<BwrapOptions, 'setpriv' | 'isol
     '--unshare-cgroup-try',
     '--die-with-parent',
   ];
-  if (options.isolateNetwork) args.push('--unshare-net');
   if (!options.setpriv)
-    args.push('--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID));
+    args.push(
+      '--unshare-user',
+      '--uid',
+      String(SANDBOX_UID),
+      '--gid',
+      String(SANDBOX_GID),
+      // No user namespace of its own inside, where it would be root again.
+      '--disable-userns',
+    );
   return args;
 }
 
@@ -76,7 +85,7 @@ export function bwrapArgs(
   }
   out.push('--remount-ro', '/', '--chdir', TASK_DIR, '--');
   if (options.setpriv) out.push(...setprivPrefix(options.setpriv));
-  out.push(command, ...args);
+  out.push('/bin/sh', '-c', ENV_LOADER, 'sh', command, ...args);
   return out;
 }
 

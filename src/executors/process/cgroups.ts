@@ -105,6 +105,7 @@ function detectV1(mounts: Mount[], own: Map<string, string>): CgroupProbe {
     const parent = path.join(mount.mountPoint, own.get(key ?? '') ?? '/', PARENT);
     try {
       fs.mkdirSync(parent, { recursive: true });
+      canMakeChildren(parent);
       dirs.set(controller, parent);
     } catch (err) {
       warnings.push(`cannot make cgroups in ${parent} (${code(err)}): no ${controller} limit`);
@@ -243,7 +244,15 @@ function prepareV2Parent(base: string, pid: number): string {
   const parent = path.join(base, PARENT);
   fs.mkdirSync(parent, { recursive: true });
   enable(parent);
+  canMakeChildren(parent);
   return parent;
+}
+
+/** Throws unless this process may make (and remove) environments' cgroups under `parent`. */
+function canMakeChildren(parent: string): void {
+  const probe = path.join(parent, `probe-${process.pid}`);
+  fs.mkdirSync(probe);
+  fs.rmdirSync(probe);
 }
 
 class CgroupV2 implements CgroupDriver {
@@ -312,7 +321,8 @@ class V2Group implements EnvironmentCgroup {
 /** SIGKILLs every process of the cgroup until none is left (forks racing the kill included). */
 async function killEvery(dir: string): Promise<void> {
   const procs = path.join(dir, 'cgroup.procs');
-  for (let attempt = 0; attempt < 200; attempt++) {
+  // A thousand processes of a fork bomb on a loaded host take a while to die: up to ~10 s.
+  for (let attempt = 0; attempt < 1000; attempt++) {
     const pids = readOr(procs).trim().split(/\s+/).filter(Boolean).map(Number);
     if (pids.length === 0) return;
     for (const pid of pids) {

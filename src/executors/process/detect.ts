@@ -16,6 +16,9 @@ export interface SandboxSetup {
   bwrap?: string;
   setpriv?: string;
   unshare?: UnshareTools;
+  /** For isolateNetwork: joins the namespace of the environment's relay (network.ts). */
+  nsenter?: string;
+  ip?: string;
   /** For the per-environment tmpfs at /tmp. */
   mount?: string;
   umount?: string;
@@ -72,7 +75,7 @@ async function detect(mode: SandboxMode, isolateNetwork: boolean): Promise<Sandb
       : root && !setpriv
         ? 'setpriv (util-linux) is missing, so a root server cannot become uid 993'
         : await probe(bwrap, [
-            ...bwrapNamespaceArgs({ setpriv: root ? setpriv : undefined, isolateNetwork }),
+            ...bwrapNamespaceArgs({ setpriv: root ? setpriv : undefined }),
             '--ro-bind',
             '/',
             '/',
@@ -109,7 +112,7 @@ async function detect(mode: SandboxMode, isolateNetwork: boolean): Promise<Sandb
       : missing.length > 0
         ? `util-linux tools are missing: ${missing.join(', ')}`
         : await probe(tools.unshare!, [
-            ...unshareNamespaceArgs(isolateNetwork),
+            ...unshareNamespaceArgs(),
             '--',
             which('true') ?? '/bin/true',
           ]);
@@ -138,7 +141,19 @@ async function detect(mode: SandboxMode, isolateNetwork: boolean): Promise<Sandb
     };
   }
 
-  const warnings: string[] = [];
+  const nsenter = which('nsenter');
+  const ip = which('ip');
+  if (isolateNetwork) {
+    const lacking = !root
+      ? "a server running as root (it starts a relay in each environment's network namespace)"
+      : !nsenter
+        ? 'nsenter (util-linux)'
+        : chosen.kind === 'unshare' && !ip
+          ? 'ip (iproute2), to bring up loopback in the namespace'
+          : undefined;
+    if (lacking) throw new Error(`isolateNetwork needs ${lacking}`);
+  }
+  const warnings = tried.map((problem) => `WARNING: not using ${problem}`);
   const cgroupProbe = detectCgroups();
   warnings.push(...cgroupProbe.warnings.map((w) => `WARNING: ${w}`));
   const mount = which('mount');
@@ -157,6 +172,8 @@ async function detect(mode: SandboxMode, isolateNetwork: boolean): Promise<Sandb
     ...chosen,
     mount,
     umount,
+    nsenter,
+    ip,
     cgroups: cgroupProbe.driver,
     tmpfs: tmpfsProblem === undefined,
     summary: '',
@@ -165,7 +182,9 @@ async function detect(mode: SandboxMode, isolateNetwork: boolean): Promise<Sandb
   const user = root ? 'uid 993 with no capabilities' : 'uid 993 in a user namespace';
   const limits = setup.cgroups ? setup.cgroups.description : 'no cgroup limits';
   const tmp = setup.tmpfs ? '/tmp a tmpfs of EphemeralStorage' : '/tmp unlimited';
-  const net = isolateNetwork ? 'network isolated' : 'network shared with the host';
+  const net = isolateNetwork
+    ? 'network isolated (only the Runtime API, through a relay)'
+    : 'network shared with the host';
   setup.summary = `sandbox: ${setup.kind} (${why}): ${user}, own pid/ipc/uts/mount namespaces; ${limits}; ${tmp}; ${net}`;
   return setup;
 }
@@ -200,16 +219,19 @@ function version(bwrap: string): Promise<string> {
   });
 }
 
-/** The first executable of that name on PATH or in the system directories. */
+/**
+ * The first executable of that name in the system directories, then on PATH. System ones come
+ * first because some (setpriv, sh) run inside the sandbox, where only those directories exist.
+ */
 export function which(name: string): string | undefined {
   const dirs = [
-    ...(process.env.PATH ?? '').split(':').filter(Boolean),
     '/usr/local/sbin',
     '/usr/local/bin',
     '/usr/sbin',
     '/usr/bin',
     '/sbin',
     '/bin',
+    ...(process.env.PATH ?? '').split(':').filter(Boolean),
   ];
   for (const dir of dirs) {
     const candidate = path.join(dir, name);

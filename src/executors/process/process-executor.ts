@@ -17,8 +17,10 @@ import { bwrapArgs } from './bwrap.js';
 import type { EnvironmentCgroup } from './cgroups.js';
 import type { SandboxSetup } from './detect.js';
 import {
+  LAUNCH_ENV,
   SANDBOX_GID,
   SANDBOX_UID,
+  envScript,
   identityOverlays,
   interpreterPrefixes,
   readHostRoot,
@@ -27,6 +29,7 @@ import {
   type HostRoot,
   type MountOp,
 } from './sandbox.js';
+import { NetworkBridge } from './network.js';
 import { unshareArgs, unshareFstab } from './unshare.js';
 
 export interface ProcessExecutorOptions {
@@ -56,7 +59,11 @@ export class ProcessExecutor implements Executor {
   private readonly hidden: string[];
 
   constructor(private readonly options: ProcessExecutorOptions = {}) {
-    this.scratchRoot = options.scratchRoot ?? path.join(os.tmpdir(), 'asimov-envs');
+    // One per user: another user's server may have made the shared name first.
+    const uid = process.getuid?.() ?? 0;
+    this.scratchRoot =
+      options.scratchRoot ??
+      path.join(os.tmpdir(), uid === 0 ? 'asimov-envs' : `asimov-envs-${uid}`);
     this.sandbox = options.sandbox?.kind === 'none' ? undefined : options.sandbox;
     // The cgroup tree would show every other environment's usage.
     this.hidden = [
@@ -96,11 +103,11 @@ export class ProcessExecutor implements Executor {
     await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     if (!this.sandbox) return new ProcessEnvironment(spec, tmpDir, root);
     const sandbox = this.sandbox;
+    let cgroup: EnvironmentCgroup | undefined;
     try {
-      const [tmpfs, cgroup] = await Promise.all([
-        this.prepareTmp(spec, tmpDir),
-        this.createCgroup(spec),
-      ]);
+      // /tmp is owned by the sandbox user (a tmpfs is mounted over it at the first start).
+      if (sandbox.root) await fs.chown(tmpDir, SANDBOX_UID, SANDBOX_GID);
+      cgroup = await this.createCgroup(spec);
       const ops = sandboxLayout({
         host: (this.hostRoot ??= readHostRoot()),
         taskRoot: spec.taskRoot,
@@ -111,28 +118,38 @@ export class ProcessExecutor implements Executor {
         exposed: [...interpreterPrefixes(spec.command, spec.taskRoot), ...resolverDirs()],
         overlays: (this.overlays ??= identityOverlays(path.join(this.scratchRoot, '.etc'))),
       });
-      const env = new SandboxedEnvironment(spec, sandbox, ops, root, tmpDir, tmpfs, cgroup);
-      if (sandbox.kind === 'unshare') await env.prepareUnshare();
-      return env;
+      if (sandbox.kind === 'unshare') {
+        await fs.mkdir(path.join(root, 'root'), { mode: 0o700 });
+        await fs.writeFile(path.join(root, 'fstab'), unshareFstab(ops, path.join(root, 'root')));
+      }
+      const bridge = sandbox.isolateNetwork
+        ? await NetworkBridge.start(
+            {
+              kind: sandbox.kind === 'unshare' ? 'unshare' : 'bwrap',
+              bwrap: sandbox.bwrap,
+              unshare: sandbox.unshare?.unshare,
+              ip: sandbox.ip,
+              sh: sandbox.sh,
+            },
+            root,
+            spec.env.AWS_LAMBDA_RUNTIME_API ?? '',
+          )
+        : undefined;
+      return new SandboxedEnvironment(
+        spec,
+        sandbox,
+        ops,
+        root,
+        tmpDir,
+        cgroup,
+        bridge,
+        this.options.warn ?? (() => undefined),
+      );
     } catch (err) {
+      await cgroup?.destroy().catch(() => undefined);
       await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     }
-  }
-
-  /** A tmpfs of EphemeralStorage owned by the sandbox user; a plain directory where that fails. */
-  private async prepareTmp(spec: EnvironmentSpec, tmpDir: string): Promise<boolean> {
-    const sandbox = this.sandbox!;
-    if (sandbox.tmpfs && sandbox.mount) {
-      const options = `size=${spec.ephemeralStorageMb}m,mode=0700,uid=${SANDBOX_UID},gid=${SANDBOX_GID},nosuid,nodev`;
-      const failed = await run(sandbox.mount, ['-t', 'tmpfs', '-o', options, 'asimov-tmp', tmpDir]);
-      if (!failed) return true;
-      this.options.warn?.(
-        `WARNING: environment ${spec.id}: /tmp is not limited to EphemeralStorage (mount: ${failed})`,
-      );
-    }
-    if (sandbox.root) await fs.chown(tmpDir, SANDBOX_UID, SANDBOX_GID);
-    return false;
   }
 
   private async createCgroup(spec: EnvironmentSpec): Promise<EnvironmentCgroup | undefined> {
@@ -184,6 +201,8 @@ class ProcessEnvironment implements EnvironmentHandle {
 class SandboxedEnvironment implements EnvironmentHandle {
   readonly tmpDir = '/tmp';
   private running: ProcessRuntime | undefined;
+  /** Whether the tmpfs of /tmp was mounted (by the first start's launcher). */
+  private tmpMounted = false;
 
   constructor(
     private readonly spec: EnvironmentSpec,
@@ -191,17 +210,10 @@ class SandboxedEnvironment implements EnvironmentHandle {
     private readonly ops: MountOp[],
     private readonly root: string,
     private readonly hostTmp: string,
-    private readonly tmpfs: boolean,
     private readonly cgroup: EnvironmentCgroup | undefined,
+    private readonly bridge: NetworkBridge | undefined,
+    private readonly warn: (line: string) => void,
   ) {}
-
-  async prepareUnshare(): Promise<void> {
-    await fs.mkdir(path.join(this.root, 'root'), { mode: 0o700 });
-    await fs.writeFile(
-      path.join(this.root, 'fstab'),
-      unshareFstab(this.ops, path.join(this.root, 'root')),
-    );
-  }
 
   startRuntime(): RuntimeProcess {
     const refused = this.refusal();
@@ -214,14 +226,12 @@ class SandboxedEnvironment implements EnvironmentHandle {
             ...bwrapArgs(this.ops, view.command, view.args, {
               bwrap: this.sandbox.bwrap!,
               setpriv: this.sandbox.setpriv,
-              isolateNetwork: this.sandbox.isolateNetwork,
             }),
           ]
         : [
             this.sandbox.unshare!.unshare,
             ...unshareArgs(
               this.sandbox.unshare!,
-              this.sandbox.isolateNetwork,
               this.ops,
               path.join(this.root, 'root'),
               path.join(this.root, 'fstab'),
@@ -229,24 +239,73 @@ class SandboxedEnvironment implements EnvironmentHandle {
               view.args,
             ),
           ];
-    const joined = this.cgroup
-      ? [this.sandbox.sh, '-c', JOIN_CGROUP, 'sh', ...this.cgroup.procsFiles, '--', ...argv]
+    const networked = this.bridge
+      ? [this.sandbox.nsenter!, `--net=${this.bridge.netns}`, '--', ...argv]
       : argv;
-    const child = spawn(joined[0]!, joined.slice(1), {
-      cwd: '/',
-      env: view.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    // A shell prepares the start, so that the server forks once per start: it joins the
+    // cgroups (before anything of the sandbox runs) and, the first time, mounts /tmp.
+    const steps = (this.cgroup?.procsFiles ?? []).map(
+      (file) => `echo $$ > ${quote(file)} || exit 125`,
+    );
+    if (this.sandbox.tmpfs && this.sandbox.mount && !this.tmpMounted) {
+      const options = `size=${this.spec.ephemeralStorageMb}m,mode=0700,uid=${SANDBOX_UID},gid=${SANDBOX_GID},nosuid,nodev`;
+      steps.push(
+        `${quote(this.sandbox.mount)} -t tmpfs -o ${options} asimov-tmp ${quote(this.hostTmp)} ||` +
+          ` echo 'asimov: warning: /tmp is not limited to EphemeralStorage' >&2`,
+      );
+      this.tmpMounted = true;
+    }
+    const joined =
+      steps.length > 0
+        ? [this.sandbox.sh, '-c', `${steps.join('\n')}\nexec "$@"`, 'sh', ...networked]
+        : networked;
+    const envFd = this.envFile(view.env);
+    let child: ChildProcess;
+    try {
+      child = spawn(joined[0]!, joined.slice(1), {
+        cwd: '/',
+        env: LAUNCH_ENV,
+        stdio: ['ignore', 'pipe', 'pipe', envFd],
+        detached: true,
+      });
+    } finally {
+      fsSync.closeSync(envFd);
+    }
     this.running = new ProcessRuntime(child, this.cgroup, true);
     return this.running;
   }
 
+  /**
+   * The function's variables as a file the runtime's loader reads as fd 3 (an unlinked file:
+   * /dev/fd/3 of a socket, which is what Node's pipes are, cannot be opened).
+   */
+  private envFile(env: Record<string, string>): number {
+    const file = path.join(this.root, `env-${process.hrtime.bigint()}`);
+    fsSync.writeFileSync(file, envScript(env), { mode: 0o600 });
+    try {
+      if (this.sandbox.root) fsSync.chownSync(file, SANDBOX_UID, SANDBOX_GID);
+      return fsSync.openSync(file, 'r');
+    } finally {
+      fsSync.unlinkSync(file);
+    }
+  }
+
+  /** Every part is removed even when another cannot be; what is left is said, and swept at the next start. */
   async destroy(): Promise<void> {
-    await this.running?.kill();
-    await this.cgroup?.destroy();
-    if (this.tmpfs) await unmount(this.sandbox, this.hostTmp);
-    await fs.rm(this.root, { recursive: true, force: true });
+    const steps = [
+      () => this.running?.kill(),
+      () => this.cgroup?.destroy(),
+      () => this.bridge?.close(),
+      () => (this.tmpMounted ? unmount(this.sandbox, this.hostTmp) : undefined),
+      () => fs.rm(this.root, { recursive: true, force: true }),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.warn(`WARNING: environment ${this.spec.id}: ${(err as Error).message}`);
+      }
+    }
   }
 
   /**
@@ -269,9 +328,10 @@ class SandboxedEnvironment implements EnvironmentHandle {
   }
 }
 
-/** `sh -c JOIN_CGROUP sh PROCS… -- COMMAND…`: joins every cgroup, then becomes the sandbox. */
-const JOIN_CGROUP =
-  'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+/** A word for sh -c, whatever it contains. */
+function quote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 class ProcessRuntime implements RuntimeProcess {
   readonly exited: Promise<RuntimeExit>;
@@ -283,7 +343,7 @@ class ProcessRuntime implements RuntimeProcess {
   constructor(
     private readonly child: ChildProcess,
     private readonly cgroup?: EnvironmentCgroup,
-    sandboxed = false,
+    private readonly sandboxed = false,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) =>
@@ -310,14 +370,11 @@ class ProcessRuntime implements RuntimeProcess {
    */
   async maxMemoryBytes(): Promise<number | undefined> {
     if (this.cgroup) return this.cgroup.peakMemoryBytes();
-    let status = '';
-    try {
-      status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    } catch {
-      return undefined;
-    }
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
+    if (this.child.pid === undefined) return undefined;
+    // A sandbox without cgroup: the runtime is a descendant of the sandbox's own processes.
+    const pids = this.sandboxed ? descendants(this.child.pid) : [this.child.pid];
+    const peaks = pids.map(peakResident).filter((kb): kb is number => kb !== undefined);
+    return peaks.length === 0 ? undefined : Math.max(...peaks) * 1024;
   }
 
   async kill(): Promise<void> {
@@ -334,6 +391,28 @@ class ProcessRuntime implements RuntimeProcess {
     // Whatever left the process group is still in the cgroup; the next runtime starts in an empty one.
     await this.cgroup?.killAll();
   }
+}
+
+/** VmHWM, the peak resident set of a process, in kB. */
+function peakResident(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process and all its descendants, from /proc/<pid>/task/<pid>/children. */
+function descendants(pid: number): number[] {
+  const found = [pid];
+  for (let i = 0; i < found.length && found.length < 64; i++) {
+    try {
+      const text = readFileSync(`/proc/${found[i]}/task/${found[i]}/children`, 'utf8');
+      found.push(...text.split(' ').filter(Boolean).map(Number));
+    } catch {}
+  }
+  return found;
 }
 
 function fromSandboxExit(code: number | null, signal: NodeJS.Signals | null): RuntimeExit {

@@ -160,6 +160,23 @@ export function sandboxView(
 }
 
 /**
+ * The function's variables reach only the runtime: everything that runs before it (the launcher
+ * shell, bwrap, setpriv — as root) runs with a bare PATH, since LD_PRELOAD and its kind, which a
+ * function may set, would otherwise load the function's code into them. The variables travel as
+ * `export` lines on file descriptor 3, which a shell reads as the sandbox user, just before it
+ * execs the runtime (`sh -c ENV_LOADER sh COMMAND ARGS…`).
+ */
+export const ENV_LOADER = '. /dev/fd/3 && exec 3<&- && exec "$@"';
+export const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+
+export function envScript(env: Record<string, string>): string {
+  return Object.entries(env)
+    .filter(([key]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    .map(([key, value]) => `export ${key}='${value.replace(/'/g, `'\\''`)}'\n`)
+    .join('');
+}
+
+/**
  * /etc/passwd and /etc/group with AWS's sandbox user added, so that `id`, os.userInfo() and
  * getpass.getuser() name it as on AWS. Written once per server under `dir`.
  */

@@ -21,9 +21,8 @@ export interface UnshareTools {
   sh: string;
 }
 
-export function unshareNamespaceArgs(isolateNetwork: boolean): string[] {
+export function unshareNamespaceArgs(): string[] {
   const args = ['--mount', '--pid', '--fork', '--ipc', '--uts', '--cgroup'];
-  if (isolateNetwork) args.push('--net');
   // Slave: unmounts on the host (another environment's /tmp) reach this namespace too.
   args.push('--propagation', 'slave');
   return args;
@@ -36,7 +35,9 @@ export function unshareFstab(ops: readonly MountOp[], root: string): string {
   for (const op of ops) {
     switch (op.op) {
       case 'ro-bind':
-        lines.push(`${fstabField(op.src)} ${at(op.dest)} none rbind,ro,nosuid,nodev,X-mount.mkdir 0 0`);
+        lines.push(
+          `${fstabField(op.src)} ${at(op.dest)} none rbind,ro,nosuid,nodev,X-mount.mkdir 0 0`,
+        );
         break;
       case 'bind':
         lines.push(`${fstabField(op.src)} ${at(op.dest)} none bind,nosuid,nodev,X-mount.mkdir 0 0`);
@@ -68,7 +69,6 @@ export function unshareFstab(ops: readonly MountOp[], root: string): string {
  */
 export function unshareArgs(
   tools: UnshareTools,
-  isolateNetwork: boolean,
   ops: readonly MountOp[],
   root: string,
   fstab: string,
@@ -87,10 +87,11 @@ export function unshareArgs(
     `${tools.mount} --all --fstab "$F"`,
     `cd "$R"; ${tools.pivotRoot} . .; ${tools.umount} -l .`,
     `cd ${TASK_DIR}`,
-    `exec ${setpriv} ${setprivArgs.join(' ')} ${tools.sh} -c '"$@" & wait $!' sh "$@"`,
+    // The function's variables, from fd 3 (sandbox.ts, ENV_LOADER), for the runtime alone.
+    `exec ${setpriv} ${setprivArgs.join(' ')} ${tools.sh} -c '. /dev/fd/3 && exec 3<&- && { "$@" & wait $!; }' sh "$@"`,
   ].join('\n');
   return [
-    ...unshareNamespaceArgs(isolateNetwork),
+    ...unshareNamespaceArgs(),
     '--',
     tools.sh,
     '-c',
