@@ -22,7 +22,8 @@ describe(
     let server: Awaited<ReturnType<typeof startTestServer>>;
     let client: LambdaClient;
     before(async () => {
-      server = await startTestServer({ inMemory: true });
+      // The client is built under .ci/cache, outside any function package: a sandbox would hide it.
+      server = await startTestServer({ inMemory: true, sandbox: 'none' });
       client = lambdaClient(server.url);
       // A custom runtime whose bootstrap hands over to aws-lambda-ric, as AWS's docs show.
       const bootstrap = `#!/bin/sh\nexec "${process.execPath}" "${RIC_ENTRY}"\n`;

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,7 @@ interface Runtime {
   child: ChildProcess;
   taskRoot: string;
   stdout: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
@@ -45,10 +47,22 @@ interface RuntimeOptions {
 
 /** Starts the bootstrap on a fresh task root; everything is torn down after the test. */
 async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Runtime> {
-  const taskRoot = await writeTaskRoot('asimov-python-', options.files);
   const stub = new RuntimeApiStub();
   const address = await stub.start();
+  return { stub, ...(await spawnBootstrap(t, address, options, () => stub.stop())) };
+}
 
+/**
+ * Runs the bootstrap against the Runtime API at `address` until the test ends, then kills it and
+ * only then calls `stopApi` (a Runtime API that went away first would crash a live bootstrap).
+ */
+async function spawnBootstrap(
+  t: TestContext,
+  address: string,
+  options: RuntimeOptions,
+  stopApi: () => Promise<void>,
+): Promise<Omit<Runtime, 'stub'>> {
+  const taskRoot = await writeTaskRoot('asimov-python-', options.files);
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The developer's own settings must not leak into the function's environment.
   for (const key of Object.keys(env)) {
@@ -72,12 +86,12 @@ async function startRuntime(t: TestContext, options: RuntimeOptions): Promise<Ru
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
-    await stub.stop();
+    await stopApi();
     await rm(taskRoot, { recursive: true, force: true });
     // The bootstrap writes nothing to stderr unless something went wrong: worth showing.
     if (stderr) t.diagnostic(`bootstrap stderr:\n${stderr}`);
   });
-  return { stub, child, taskRoot, stdout: () => stdout, exited };
+  return { child, taskRoot, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 /** The post's body as JSON. */
@@ -498,4 +512,229 @@ test('sys.exit in the handler ends the process without a post', async (t) => {
   runtime.stub.enqueue({ requestId: 'req-exit', payload: '{}' });
   assert.equal(await runtime.exited, 3);
   assert.equal(runtime.stub.posts.length, 0);
+});
+
+// --- The bootstrap's own HTTP client -----------------------------------------------------------
+// The stub above speaks through node:http, which always sends a Content-Length (as the real
+// Runtime API does). These tests script the raw bytes of each response instead, to cover what the
+// client must also get right: chunked bodies, bodies that end at the close, dropped connections.
+
+interface RawRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Which TCP connection it came on, counting from 1. */
+  connection: number;
+}
+
+type Responder = (request: RawRequest, socket: net.Socket) => void | Promise<void>;
+
+/** A Runtime API over plain TCP: `respond` writes whatever bytes it likes for each request. */
+async function startScriptedApi(
+  t: TestContext,
+  options: RuntimeOptions,
+  respond: Responder,
+): Promise<{ requests: RawRequest[]; address: string; runtime: Omit<Runtime, 'stub'> }> {
+  const requests: RawRequest[] = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    const connection = ++connections;
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const headEnd = buffer.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const [requestLine = '', ...lines] = buffer
+          .subarray(0, headEnd)
+          .toString('latin1')
+          .split('\r\n');
+        const headers = Object.fromEntries(
+          lines.map((line) => {
+            const colon = line.indexOf(':');
+            return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+          }),
+        );
+        const bodyEnd = headEnd + 4 + Number(headers['content-length'] ?? 0);
+        if (buffer.length < bodyEnd) return;
+        const body = buffer.subarray(headEnd + 4, bodyEnd).toString('utf8');
+        buffer = buffer.subarray(bodyEnd);
+        const [method = '', requestPath = ''] = requestLine.split(' ');
+        const request = { method, path: requestPath, headers, body, connection };
+        requests.push(request);
+        void respond(request, socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const runtime = await spawnBootstrap(t, address, options, async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { requests, address, runtime };
+}
+
+async function waitForRequests(requests: RawRequest[], count: number): Promise<RawRequest[]> {
+  const deadline = Date.now() + 10_000;
+  while (requests.length < count) {
+    if (Date.now() > deadline) assert.fail(`expected ${count} requests, got ${requests.length}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return requests.slice(0, count);
+}
+
+const NEXT = protocol.paths.next;
+const ECHO_HANDLER: RuntimeOptions = {
+  files: {
+    'lambda_function.py': [
+      'import time',
+      '',
+      'def handler(event, context):',
+      '    time.sleep(event.get("sleep", 0))',
+      '    return {"event": event, "id": context.aws_request_id,',
+      '            "has_deadline": context.get_remaining_time_in_millis() > 0}',
+      '',
+    ].join('\n'),
+  },
+  handler: 'lambda_function.handler',
+};
+
+function rawResponse(status: string, headers: string[], body = ''): string {
+  return [`HTTP/1.1 ${status}`, ...headers, '', body].join('\r\n');
+}
+
+function invocationHeaders(requestId: string): string[] {
+  return [
+    'Content-Type: application/json',
+    `Lambda-Runtime-Aws-Request-Id: ${requestId}`,
+    `LAMBDA-RUNTIME-DEADLINE-MS: ${Date.now() + 30_000}`,
+  ];
+}
+
+const ACCEPTED = rawResponse('202 Accepted', ['Content-Length: 15'], '{"status":"OK"}');
+
+test('HTTP: chunked bodies, split anywhere, with extensions, trailers and any header case', async (t) => {
+  const event = Buffer.from(JSON.stringify({ text: 'chunked ✓ across a boundary', n: [1, 2, 3] }));
+  const split = event.indexOf('✓') + 1; // in the middle of the character's UTF-8 bytes
+  let polls = 0;
+  const { requests, address } = await startScriptedApi(t, ECHO_HANDLER, async (request, socket) => {
+    if (request.path !== NEXT) {
+      // The 202 is chunked too: it must be read to its end for the connection to be reused.
+      socket.write('HTTP/1.1 202 Accepted\r\ntransfer-encoding: Chunked\r\n\r\n');
+      socket.write('f\r\n{"status":"OK"}\r\n0\r\n\r\n');
+      return;
+    }
+    if (++polls > 1) return; // the next poll just waits
+    const head = rawResponse('200 OK', [
+      ...invocationHeaders('req-chunked'),
+      'Transfer-Encoding: chunked',
+    ]);
+    const chunk = (data: Buffer, extension = '') =>
+      Buffer.concat([
+        Buffer.from(`${data.length.toString(16)}${extension}\r\n`),
+        data,
+        Buffer.from('\r\n'),
+      ]);
+    const bytes = Buffer.concat([
+      Buffer.from(head, 'latin1'),
+      chunk(event.subarray(0, split), ';name="value"'),
+      chunk(event.subarray(split)),
+      Buffer.from('0\r\nX-Trailer: ignored\r\n\r\n'),
+    ]);
+    // A few bytes at a time, so lines, chunk sizes and chunks arrive in pieces.
+    for (let i = 0; i < bytes.length; i += 7) {
+      socket.write(bytes.subarray(i, i + 7));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  });
+
+  const [poll, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.equal(poll?.headers.host, address);
+  assert.equal(post?.path, protocol.paths.response.replace('{requestId}', 'req-chunked'));
+  assert.deepEqual(JSON.parse(post?.body ?? ''), {
+    event: JSON.parse(event.toString()),
+    id: 'req-chunked',
+    has_deadline: true,
+  });
+  assert.equal(nextPoll?.path, NEXT);
+  // Everything went over the one kept-alive connection.
+  assert.deepEqual(
+    requests.map((r) => r.connection),
+    [1, 1, 1],
+  );
+});
+
+test('HTTP: a body that ends at the close is read whole, then a new connection is opened', async (t) => {
+  let polls = 0;
+  const { requests } = await startScriptedApi(t, ECHO_HANDLER, (request, socket) => {
+    if (request.path !== NEXT) return void socket.write(ACCEPTED);
+    if (++polls > 1) return;
+    socket.end(
+      rawResponse('200 OK', [...invocationHeaders('req-close'), 'Connection: close'], '{"x": 1}'),
+    );
+  });
+  const [, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.deepEqual(JSON.parse(post?.body ?? ''), {
+    event: { x: 1 },
+    id: 'req-close',
+    has_deadline: true,
+  });
+  assert.equal(post?.connection, 2);
+  assert.equal(nextPoll?.connection, 2);
+});
+
+test('HTTP: a kept-alive connection dropped while idle is reopened and the request sent again', async (t) => {
+  let polls = 0;
+  const { requests, runtime } = await startScriptedApi(t, ECHO_HANDLER, (request, socket) => {
+    if (request.path !== NEXT) return void socket.write(ACCEPTED);
+    if (++polls > 1) return;
+    const body = '{"sleep": 0.3}';
+    socket.write(
+      rawResponse(
+        '200 OK',
+        [...invocationHeaders('req-idle'), `Content-Length: ${body.length}`],
+        body,
+      ),
+    );
+    // An idle timeout on the server's side, while the handler is still running.
+    setTimeout(() => socket.destroy(), 50);
+  });
+  const [poll, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.equal(poll?.connection, 1);
+  assert.equal(post?.path, protocol.paths.response.replace('{requestId}', 'req-idle'));
+  assert.equal(post?.connection, 2);
+  assert.equal(JSON.parse(post?.body ?? '').id, 'req-idle');
+  assert.equal(nextPoll?.connection, 2);
+  assert.equal(runtime.child.exitCode, null);
+});
+
+test('HTTP: a request is sent again only once', async (t) => {
+  const { requests, runtime } = await startScriptedApi(t, ECHO_HANDLER, (request, socket) => {
+    if (request.path !== NEXT) return void socket.destroy(); // every post is dropped unanswered
+    const body = '{}';
+    socket.write(
+      rawResponse(
+        '200 OK',
+        [...invocationHeaders('req-drop'), `Content-Length: ${body.length}`],
+        body,
+      ),
+    );
+  });
+  assert.equal(await runtime.exited, 1);
+  assert.match(runtime.stderr(), /ConnectionResetError/);
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.connection]),
+    [
+      ['GET', 1],
+      ['POST', 1],
+      ['POST', 2],
+    ],
+  );
 });
