@@ -295,18 +295,22 @@ function live(record: FunctionRecord, key: string): boolean {
 const now = (): number => Date.now() / 1000;
 
 function stored(input: EventInvokeConfigInput): EventInvokeConfigRecord {
+  return { ...settingsOf(input), LastModified: now() };
+}
+
+/** The members stored and shown alike: limits only when set, both destinations always. */
+function settingsOf(source: EventInvokeConfigInput | EventInvokeConfigRecord) {
   return {
-    ...(input.MaximumRetryAttempts !== undefined
-      ? { MaximumRetryAttempts: input.MaximumRetryAttempts }
+    ...(source.MaximumRetryAttempts !== undefined
+      ? { MaximumRetryAttempts: source.MaximumRetryAttempts }
       : {}),
-    ...(input.MaximumEventAgeInSeconds !== undefined
-      ? { MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds }
+    ...(source.MaximumEventAgeInSeconds !== undefined
+      ? { MaximumEventAgeInSeconds: source.MaximumEventAgeInSeconds }
       : {}),
     DestinationConfig: {
-      OnSuccess: destinationOf(input.DestinationConfig?.OnSuccess),
-      OnFailure: destinationOf(input.DestinationConfig?.OnFailure),
+      OnSuccess: destinationOf(source.DestinationConfig?.OnSuccess),
+      OnFailure: destinationOf(source.DestinationConfig?.OnFailure),
     },
-    LastModified: now(),
   };
 }
 
@@ -347,16 +351,7 @@ function view(
   return {
     LastModified: config.LastModified,
     FunctionArn: functionArn(ns, name, key),
-    ...(config.MaximumRetryAttempts !== undefined
-      ? { MaximumRetryAttempts: config.MaximumRetryAttempts }
-      : {}),
-    ...(config.MaximumEventAgeInSeconds !== undefined
-      ? { MaximumEventAgeInSeconds: config.MaximumEventAgeInSeconds }
-      : {}),
-    DestinationConfig: {
-      OnSuccess: destinationOf(config.DestinationConfig?.OnSuccess),
-      OnFailure: destinationOf(config.DestinationConfig?.OnFailure),
-    },
+    ...settingsOf(config),
   };
 }
 
