@@ -1,7 +1,8 @@
 import type { Pairing } from './measure.js';
 
 /** What a run measures and how much: `--quick` for a smoke run, `--only` to pick a section. */
-export type Section = 'control-plane' | 'invoke';
+export type Section = 'control-plane' | 'invoke' | 'async' | 'sandbox';
+const SECTIONS: readonly Section[] = ['control-plane', 'invoke', 'async', 'sandbox'];
 
 export interface Plan {
   quick: boolean;
@@ -41,6 +42,10 @@ export interface Plan {
   /** Duration of the extra SDK figures. */
   sdkMs: number;
   concurrencies: number[];
+  /** Event invocations sent by the async section. */
+  asyncEvents: number;
+  /** In-process iterations of the counter check (acquire + release). */
+  counterIters: number;
   /** Alternating bare/subject slices of the paired measurements. */
   rounds: number;
 }
@@ -62,13 +67,13 @@ export function parsePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
   const truthy = (v: string | undefined): boolean => v === '1' || v === 'true';
   const quick = flag('quick') || truthy(env.BENCH_QUICK);
   const only = value('only') ?? env.BENCH_ONLY;
-  if (only !== undefined && only !== 'control-plane' && only !== 'invoke') {
-    throw new Error(`--only must be control-plane or invoke, not ${only}`);
+  if (only !== undefined && !SECTIONS.includes(only as Section)) {
+    throw new Error(`--only must be one of ${SECTIONS.join(', ')}, not ${only}`);
   }
   const cpuProf = flag('cpu-prof') || truthy(env.BENCH_CPU_PROF);
   return {
     quick,
-    only,
+    only: only as Section | undefined,
     inProcess: flag('in-process') || truthy(env.BENCH_IN_PROCESS),
     cpuProfDir: cpuProf ? 'bench/results/profiles' : undefined,
     rttMs: quick ? 300 : 2000,
@@ -85,6 +90,8 @@ export function parsePlan(argv: string[], env: NodeJS.ProcessEnv): Plan {
     throughputMs: quick ? 2000 : 5000,
     sdkMs: quick ? 500 : 1500,
     concurrencies: [1, 4, 16],
+    asyncEvents: quick ? 500 : 2000,
+    counterIters: 1_000_000,
     rounds: quick ? 2 : 4,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only control-plane|invoke] [-- --cpu-prof] [-- --in-process]`
+ * `npm run bench [-- --quick] [-- --only control-plane|invoke|async|sandbox] [-- --cpu-prof] [-- --in-process]`
  *
  * Measures the control plane and Invoke of a real Asimov Lambda server, and beside every figure a
  * baseline measured in the same run (bare loopback HTTP, bare interpreter start), as a ratio: the
@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBaselines, type Baselines } from './baselines.js';
+import { benchAsync } from './async.js';
 import { benchControlPlane } from './control-plane.js';
 import { benchInvoke } from './invoke.js';
-import { parsePlan } from './options.js';
+import { parsePlan, type Section } from './options.js';
 import { Report } from './report.js';
+import { benchSandbox } from './sandbox.js';
 
 // The SDK (used only for the extra SDK figures) warns about Node 20 on stderr; not our subject.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -44,13 +46,22 @@ try {
     get: Object.fromEntries(base.get),
     post: Object.fromEntries(base.post),
   };
-  if (plan.only !== 'invoke') {
+  const selected = (section: Section): boolean => plan.only === undefined || plan.only === section;
+  if (selected('control-plane')) {
     progress('control plane…');
     raw.controlPlane = await benchControlPlane(plan, base, report);
   }
-  if (plan.only !== 'control-plane') {
+  if (selected('invoke')) {
     progress('invoke…');
     raw.invoke = await benchInvoke(plan, base, report);
+  }
+  if (selected('async')) {
+    progress('async…');
+    raw.async = await benchAsync(plan, base, report);
+  }
+  if (selected('sandbox')) {
+    progress('sandbox…');
+    raw.sandbox = await benchSandbox(plan, report);
   }
 } catch (err) {
   failure = err;

@@ -37,6 +37,12 @@ const ConfigSchema = z.object({
   asyncRetryBaseMs: z.coerce.number().int().min(0).default(60_000),
   /** The first wait after a throttled event, doubling up to 5 minutes (AWS starts at 1 second). */
   asyncThrottleBaseMs: z.coerce.number().int().min(0).default(1000),
+  /** Events of one function that the async queue runs at once (AWS scales out; a host cannot). */
+  asyncConcurrencyPerFunction: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(Math.max(2, os.availableParallelism() * 2)),
   /** Where execution environments run (see src/executors/registry.ts). */
   executor: z.enum(['process']).default('process'),
   /**

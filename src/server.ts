@@ -85,6 +85,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const events = new AsyncQueue(store, functions, runner, log, {
     retryBaseMs: config.asyncRetryBaseMs,
     throttleBaseMs: config.asyncThrottleBaseMs,
+    maxPerFunction: config.asyncConcurrencyPerFunction,
   });
   const invocations = new InvocationService(
     functions,

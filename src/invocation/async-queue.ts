@@ -21,6 +21,11 @@ export interface AsyncQueueTiming {
   retryBaseMs: number;
   /** The first wait after a throttle; it doubles while throttles go on, up to 5 minutes. */
   throttleBaseMs: number;
+  /**
+   * How many events of one function run at once. AWS scales its pollers out; on one machine an
+   * environment per queued event would start hundreds of runtimes, so a lane stays below this.
+   */
+  maxPerFunction: number;
 }
 
 const MAX_THROTTLE_WAIT_MS = 5 * 60 * 1000;
@@ -136,7 +141,8 @@ export class AsyncQueue implements AsyncInvoker {
     const key = `${event.account}/${event.region}/${event.functionName}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { ready: [], running: 0, limit: Infinity, pausedUntil: 0, throttles: 0 };
+      const limit = this.timing.maxPerFunction;
+      lane = { ready: [], running: 0, limit, pausedUntil: 0, throttles: 0 };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -169,7 +175,7 @@ export class AsyncQueue implements AsyncInvoker {
           else {
             lane.throttles = 0;
             lane.pausedUntil = 0;
-            lane.limit = lane.limit === Infinity ? Infinity : lane.limit + 1;
+            lane.limit = Math.min(this.timing.maxPerFunction, lane.limit + 1);
           }
           this.pump(lane);
         });

@@ -10,10 +10,16 @@ environment Lambda sets (_HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API...).
 Standard library only, Python 3.8+.
 
 Cold start matters, so only what every start needs is imported here; modules
-that only some paths need (traceback, decimal) are imported where used.
+that only some paths need (traceback, decimal) are imported where used. The
+Runtime API is spoken over a plain socket (HttpConnection) because importing
+http.client (with ssl and the email package) cost more than all the rest.
+logging stays imported and set up at start although most functions never log:
+AWS's runtime does so, which puts the root handler in place before user code
+runs and resolves logging and what it imports (traceback, string, threading...)
+to the standard library before the task root goes on sys.path.
 """
 
-import http.client
+import _socket  # the socket module minus its Python wrapper, a 4 ms import we don't need
 import importlib
 import io
 import json
@@ -71,7 +77,8 @@ def _load_protocol():
 
 _PROTOCOL = _load_protocol()
 _PATHS = _PROTOCOL['paths']
-_HEADERS = _PROTOCOL['headers']
+# Lower-case, as HttpConnection gives response header names.
+_HEADERS = {key: name.lower() for key, name in _PROTOCOL['headers'].items()}
 
 # AWS escapes non-ASCII in JSON it writes, except on python3.12 where it stopped.
 _ENSURE_ASCII = os.environ.get('AWS_EXECUTION_ENV') != 'AWS_Lambda_python3.12'
@@ -94,18 +101,15 @@ class RuntimeApiClient:
     """The Runtime API over one kept-alive HTTP connection."""
 
     def __init__(self, address):
-        self._address = address
-        self._connection = http.client.HTTPConnection(address)
+        self._connection = HttpConnection(address)
 
     def next_invocation(self):
         """Long-polls for the next invocation; returns (headers, body bytes)."""
         path = _PATHS['next']
-        response, body = self._exchange('GET', path, None, {})
-        if response.status != 200:
-            raise RuntimeError(
-                'Runtime API %s answered %d: %r' % (path, response.status, body[:200])
-            )
-        return response.headers, body
+        status, headers, body = self._exchange('GET', path, None, {})
+        if status != 200:
+            raise RuntimeError('Runtime API %s answered %d: %r' % (path, status, body[:200]))
+        return headers, body
 
     def post_response(self, request_id, payload, content_type):
         path = _PATHS['response'].replace('{requestId}', request_id)
@@ -130,22 +134,161 @@ class RuntimeApiClient:
         # long handler run, say) and we only find out on the next request.
         # Nothing was received in that case, so reconnect and send it again.
         try:
-            return self._send(method, path, body, headers)
+            return self._connection.request(method, path, body, headers)
         except ConnectionError:
-            self._connection.close()
-            return self._send(method, path, body, headers)
-
-    def _send(self, method, path, body, headers):
-        self._connection.request(method, path, body, headers)
-        response = self._connection.getresponse()
-        # Reading the body to the end is what frees the connection for reuse.
-        return response, response.read()
+            return self._connection.request(method, path, body, headers)
 
 
 def _header_safe(value):
-    # http.client sends header values as Latin-1; a non-ASCII exception class
-    # name must not stop the error from being reported.
+    # Header values go out as Latin-1; a non-ASCII exception class name must
+    # not stop the error from being reported.
     return value if value.isascii() else value.encode('ascii', 'backslashreplace').decode()
+
+
+# --- HTTP ----------------------------------------------------------------------
+
+
+class HttpError(Exception):
+    """A response that is cut short or malformed: not worth sending again."""
+
+
+class HttpConnection:
+    """Just the HTTP/1.1 client the Runtime API needs, over one kept-alive connection.
+
+    http.client would do, but importing it costs more than all the rest of the
+    runtime's start (it pulls in ssl and the email package). A body is read by
+    its Content-Length (what the Runtime API sends), chunked, or up to the close.
+    """
+
+    def __init__(self, address):
+        host, colon, port = address.rpartition(':')
+        if not colon or ']' in port:  # no port, or a bare IPv6 address
+            host, port = address, '80'
+        self._host_header = address
+        host = host.strip('[]')
+        # As bytes, getaddrinfo needs no IDNA codec (a 2 ms import) for the name.
+        self._host = host.encode('ascii') if host.isascii() else host
+        self._port = int(port)
+        self._sock = None
+        self._buffer = bytearray()
+
+    def request(self, method, path, body=None, headers=None):
+        """Returns (status, headers by lower-case name, body bytes).
+
+        Raises ConnectionError when the server closed or reset the connection
+        before answering (a kept-alive connection it dropped while idle): the
+        request can be sent again, on a new connection.
+        """
+        lines = ['%s %s HTTP/1.1' % (method, path), 'Host: ' + self._host_header]
+        lines.extend('%s: %s' % header for header in (headers or {}).items())
+        if body is not None:
+            lines.append('Content-Length: %d' % len(body))
+        message = ('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + (body or b'')
+        try:
+            if self._sock is None:
+                self._connect()
+            # One send, so Nagle's algorithm never holds a body back behind its headers.
+            self._sock.sendall(message)
+            status_line = self._read_line()
+            try:
+                return self._read_response(status_line)
+            except ConnectionError as e:
+                raise HttpError('connection lost in the middle of a response') from e
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._buffer.clear()
+
+    def _connect(self):
+        # What socket.create_connection does: the first address that answers.
+        error = None
+        for family, kind, proto, _, address in _socket.getaddrinfo(
+            self._host, self._port, 0, _socket.SOCK_STREAM
+        ):
+            sock = _socket.socket(family, kind, proto)
+            try:
+                sock.connect(address)
+            except OSError as e:
+                sock.close()
+                error = e
+            else:
+                self._sock = sock
+                return
+        raise error
+
+    def _read_response(self, status_line):
+        version, _, rest = status_line.decode('latin-1').partition(' ')
+        if not version.startswith('HTTP/') or not rest[:3].isdigit():
+            raise HttpError('bad status line %r' % status_line[:100])
+        status = int(rest[:3])
+        headers = {}
+        line = self._read_line()
+        while line:
+            name, _, value = line.decode('latin-1').partition(':')
+            # The first of a repeated header is the one kept, as http.client's get() returns.
+            headers.setdefault(name.strip().lower(), value.strip())
+            line = self._read_line()
+        keep_alive = version != 'HTTP/1.0' and headers.get('connection', '').lower() != 'close'
+        if status in (204, 304):
+            body = b''
+        elif 'chunked' in headers.get('transfer-encoding', '').lower():
+            body = self._read_chunked()
+        elif 'content-length' in headers:
+            body = self._read_exact(int(headers['content-length']))
+        else:
+            while self._receive():  # the body ends where the server closes
+                pass
+            body = bytes(self._buffer)
+            keep_alive = False
+        if not keep_alive:
+            self.close()
+        return status, headers, body
+
+    def _read_chunked(self):
+        chunks = []
+        while True:
+            size = int(self._read_line().split(b';', 1)[0], 16)  # minus any extensions
+            if size == 0:
+                break
+            chunks.append(self._read_exact(size))
+            self._read_line()  # the line end that closes the chunk
+        while self._read_line():  # trailers, up to an empty line
+            pass
+        return b''.join(chunks)
+
+    def _read_line(self):
+        """The next line, without its line end."""
+        while True:
+            end = self._buffer.find(b'\n')
+            if end >= 0:
+                line = bytes(self._buffer[:end]).rstrip(b'\r')
+                del self._buffer[: end + 1]
+                return line
+            if len(self._buffer) > 65536:
+                raise HttpError('response line over 64 KiB')
+            self._receive_or_fail()
+
+    def _read_exact(self, size):
+        while len(self._buffer) < size:
+            self._receive_or_fail()
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _receive_or_fail(self):
+        if not self._receive():
+            raise ConnectionResetError('the Runtime API closed the connection')
+
+    def _receive(self):
+        """Adds what arrives to the buffer; False once the server has closed."""
+        data = self._sock.recv(65536)
+        self._buffer += data
+        return len(data) > 0
 
 
 # --- JSON --------------------------------------------------------------------
@@ -502,7 +645,7 @@ def handle_next_invocation(client, handler):
     _set_trace_id(headers.get(_HEADERS['traceId']))
     try:
         context = make_context(headers, request_id)
-        event = unmarshal_event(body, headers.get('Content-Type'))
+        event = unmarshal_event(body, headers.get('content-type'))
         payload, content_type = marshal_result(handler(event, context))
     except FaultException as e:
         error = make_error(e.message, e.error_type, e.trace, request_id)
