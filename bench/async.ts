@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CounterService } from '../src/workers/counter-service.js';
 import { clients, type Baselines } from './baselines.js';
-import { closedLoop, HttpClient } from './http-client.js';
+import { closedLoop } from './http-client.js';
 import {
   createBody,
   FUNCTIONS_PATH,
@@ -25,7 +25,7 @@ import { paired, throwIfErrors, type Subject } from './measure.js';
 import { pairing, type Plan } from './options.js';
 import type { Report } from './report.js';
 import { fmtMs, fmtRate, sleep } from './stats.js';
-import { startTarget } from './target.js';
+import { startAsimov } from './target.js';
 
 const SECTION = 'Async: Event invocations (nodejs20.x) and the counter check';
 const CONCURRENCY = 16;
@@ -88,11 +88,7 @@ export async function benchAsync(
   report: Report,
 ): Promise<Record<string, unknown>> {
   const raw: Record<string, unknown> = {};
-  const target = await startTarget('asimov', {
-    inProcess: plan.inProcess,
-    cpuProfDir: plan.cpuProfDir,
-  });
-  const client = new HttpClient(target.url);
+  const { target, client } = await startAsimov(plan);
   const api = new LambdaHttp(client);
   const counter = new DoneCounter();
   try {

@@ -1,13 +1,13 @@
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { lambdaClient } from '../test/helpers/server.js';
 import { bigCreateBody, type Baselines } from './baselines.js';
-import { closedLoop, HttpClient } from './http-client.js';
+import { closedLoop } from './http-client.js';
 import { createBody, LambdaHttp, NODE, noopZip } from './lambda-api.js';
 import { measure, paired, throwIfErrors, type Subject } from './measure.js';
 import { pairing, type Plan } from './options.js';
 import type { Report } from './report.js';
 import { fmtMs, fmtRate, summarize } from './stats.js';
-import { startTarget } from './target.js';
+import { startAsimov } from './target.js';
 
 const SECTION = 'Control plane';
 const GET_TARGET = 3;
@@ -19,11 +19,7 @@ export async function benchControlPlane(
   report: Report,
 ): Promise<Record<string, unknown>> {
   const raw: Record<string, unknown> = {};
-  const target = await startTarget('asimov', {
-    inProcess: plan.inProcess,
-    cpuProfDir: plan.cpuProfDir,
-  });
-  const client = new HttpClient(target.url);
+  const { target, client } = await startAsimov(plan);
   const api = new LambdaHttp(client);
   const bareGet = base.bare.subject('GET');
   const barePost = base.bare.subject('POST');

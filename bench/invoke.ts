@@ -1,13 +1,13 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { lambdaClient } from '../test/helpers/server.js';
 import { clients, timeStart, type Baselines, type Interpreter } from './baselines.js';
-import { closedLoop, HttpClient } from './http-client.js';
+import { closedLoop, type HttpClient } from './http-client.js';
 import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { paired, type Subject } from './measure.js';
 import { pairing, type Plan } from './options.js';
 import type { Report } from './report.js';
 import { fmtMs, fmtRate, sleep, summarize, type Summary } from './stats.js';
-import { startTarget, type Target } from './target.js';
+import { startAsimov, type Target } from './target.js';
 
 const WARM_TARGET = 4;
 const COLD_TARGET = 1.5;
@@ -20,11 +20,7 @@ export async function benchInvoke(
   report: Report,
 ): Promise<Record<string, unknown>> {
   const raw: Record<string, unknown> = {};
-  const target = await startTarget('asimov', {
-    inProcess: plan.inProcess,
-    cpuProfDir: plan.cpuProfDir,
-  });
-  const client = new HttpClient(target.url);
+  const { target, client } = await startAsimov(plan);
   try {
     raw.node = await benchRuntime(plan, base, report, target, client, NODE, base.node);
     if (base.python) {

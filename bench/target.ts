@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
+import { HttpClient } from './http-client.js';
+import type { Plan } from './options.js';
 
 /** What a benchmark talks to: the bare baseline server or a real Asimov Lambda server. */
 export type TargetKind = 'bare' | 'asimov';
@@ -123,4 +125,15 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
       clearTimeout(timer);
     },
   };
+}
+
+/** The Asimov server a section measures, started as the plan asks, with a keep-alive client. */
+export async function startAsimov(
+  plan: Pick<Plan, 'inProcess' | 'cpuProfDir'>,
+): Promise<{ target: Target; client: HttpClient }> {
+  const target = await startTarget('asimov', {
+    inProcess: plan.inProcess,
+    cpuProfDir: plan.cpuProfDir,
+  });
+  return { target, client: new HttpClient(target.url) };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -47,4 +48,23 @@ export function awsEnv(caller: Caller = DEFAULT_CALLER): NodeJS.ProcessEnv {
     AWS_MAX_ATTEMPTS: '1',
     AWS_RETRY_MODE: 'standard',
   };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/**
+ * Starts a server before the enclosing describe block's tests and closes it after them, handing
+ * the server and a client signing as `caller` to `ready`.
+ */
+export function useTestServer(
+  overrides: ConfigInput,
+  ready: (server: TestServer, client: LambdaClient) => void,
+  caller?: Caller,
+): void {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startTestServer(overrides);
+    ready(server, lambdaClient(server.url, caller));
+  });
+  after(() => server?.close());
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
@@ -11,7 +11,12 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
-import { lambdaClient, startTestServer } from '../helpers/server.js';
+import {
+  lambdaClient,
+  startTestServer,
+  type TestServer,
+  useTestServer,
+} from '../helpers/server.js';
 
 const SLOW = {
   'index.js':
@@ -31,13 +36,12 @@ async function burst(client: LambdaClient, name: string, count: number) {
 }
 
 describe('concurrency: the counter service and reserved concurrency', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: TestServer;
   let client: LambdaClient;
-  before(async () => {
-    server = await startTestServer({ inMemory: true });
-    client = lambdaClient(server.url);
+  useTestServer({ inMemory: true }, (s, c) => {
+    server = s;
+    client = c;
   });
-  after(() => server.close());
 
   it('stores reserved concurrency and shows it in GetFunction and GetAccountSettings', async () => {
     await deploy(client, 'reserved', { 'index.js': 'exports.handler = async () => 1;' });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
-import { lambdaClient, startTestServer } from '../helpers/server.js';
+import { lambdaClient, startTestServer, useTestServer } from '../helpers/server.js';
 
 const PY = { Runtime: 'python3.11', Handler: 'app.handler' } as const;
 
@@ -24,13 +24,10 @@ done
 `;
 
 describe('Invoke of Python and provided (custom runtime) functions', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
   let client: LambdaClient;
-  before(async () => {
-    server = await startTestServer({ inMemory: true });
-    client = lambdaClient(server.url);
+  useTestServer({ inMemory: true }, (_server, c) => {
+    client = c;
   });
-  after(() => server.close());
 
   it('echoes the payload and exposes the context, in a package module', async () => {
     await deploy(

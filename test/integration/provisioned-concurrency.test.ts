@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   DeleteFunctionConcurrencyCommand,
   DeleteProvisionedConcurrencyConfigCommand,
@@ -11,7 +11,12 @@ import {
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
-import { lambdaClient, startTestServer } from '../helpers/server.js';
+import {
+  lambdaClient,
+  startTestServer,
+  type TestServer,
+  useTestServer,
+} from '../helpers/server.js';
 
 /**
  * Reports how it was initialized and which runtime served it (an id drawn at init: pids say
@@ -69,13 +74,12 @@ const put = (client: LambdaClient, name: string, count: number, qualifier = '1')
   );
 
 describe('provisioned concurrency', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: TestServer;
   let client: LambdaClient;
-  before(async () => {
-    server = await startTestServer({ inMemory: true });
-    client = lambdaClient(server.url);
+  useTestServer({ inMemory: true }, (s, c) => {
+    server = s;
+    client = c;
   });
-  after(() => server.close());
 
   it('stores, shows, lists and deletes configs, with AWS errors', async () => {
     await deploy(client, 'pc-crud', FUNCTION, { Publish: true });
