@@ -6,6 +6,8 @@ export interface EnvironmentSpec {
   id: string;
   /** The extracted code tree, mounted at /var/task where the executor can. */
   taskRoot: string;
+  /** The function's layers merged into one tree (later layers over earlier), mounted read-only at /opt. */
+  optRoot?: string;
   /** The program that speaks the Runtime API, and its arguments. */
   command: string;
   args: string[];

@@ -55,6 +55,43 @@ export interface FunctionRecord {
   eventInvokeConfigs?: Record<string, EventInvokeConfigRecord>;
   /** PutProvisionedConcurrencyConfig, by qualifier (a version or an alias). */
   provisionedConcurrency?: Record<string, ProvisionedConcurrencyRecord>;
+  /** CreateAlias, by alias name. */
+  aliases?: Record<string, AliasRecord>;
+  /** AddPermission: the resource policy of each qualifier ('' for the unqualified function). */
+  policies?: Record<string, PolicyRecord>;
+  /** CreateFunctionUrlConfig, by qualifier ('$LATEST' for the unqualified function, or an alias). */
+  urlConfigs?: Record<string, FunctionUrlRecord>;
+}
+
+export interface AliasRecord {
+  FunctionVersion: string;
+  Description: string;
+  RoutingConfig?: { AdditionalVersionWeights: Record<string, number> };
+  RevisionId: string;
+}
+
+/** One resource policy: AWS returns it as a JSON string with a RevisionId of its own. */
+export interface PolicyRecord {
+  RevisionId: string;
+  /** IAM policy statements, stored in the shape GetPolicy prints. */
+  Statement: Record<string, unknown>[];
+}
+
+export interface FunctionUrlRecord {
+  /** The 32-character id in `https://<id>.lambda-url.<region>.on.aws/`. */
+  urlId: string;
+  AuthType: 'NONE' | 'AWS_IAM';
+  Cors?: {
+    AllowCredentials?: boolean;
+    AllowHeaders?: string[];
+    AllowMethods?: string[];
+    AllowOrigins?: string[];
+    ExposeHeaders?: string[];
+    MaxAge?: number;
+  };
+  InvokeMode: 'BUFFERED' | 'RESPONSE_STREAM';
+  CreationTime: string;
+  LastModifiedTime: string;
 }
 
 export interface EventInvokeConfigRecord {
