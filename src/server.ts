@@ -29,6 +29,10 @@ import { requestContext } from './frontend/request-context.js';
 import { codeDownloadOperations } from './frontend/routes/code-download.js';
 import { functionOperations } from './frontend/routes/functions.js';
 import { CodeStore } from './store/code-store.js';
+import { AliasService } from './control-plane/aliases.js';
+import { VersionService } from './control-plane/versions.js';
+import { aliasOperations } from './frontend/routes/aliases.js';
+import { versionOperations } from './frontend/routes/versions.js';
 import { LowdbStore } from './store/lowdb-store.js';
 
 export interface RunningServer {
@@ -103,6 +107,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log,
   );
   observers.push(provisioned);
+  const versions = new VersionService(store, functions);
+  const aliases = new AliasService(store, provisioned);
   await lifecycle.resume();
   await provisioned.resume();
 
@@ -114,6 +120,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...eventInvokeConfigOperations(eventInvokeConfigs),
     ...invokeAsyncOperations(invocations),
     ...codeDownloadOperations(code),
+    ...versionOperations(versions),
+    ...aliasOperations(aliases),
   ];
   const app = express();
   app.disable('x-powered-by');

@@ -71,6 +71,12 @@ export class Constraints {
     return this;
   }
 
+  /** Problems worded elsewhere (map constraints, say), to be thrown with the others. */
+  add(problems: readonly string[]): this {
+    this.problems.push(...problems);
+    return this;
+  }
+
   /** Throws the collected problems as one ValidationException, if there are any. */
   check(): void {
     if (this.problems.length > 0) throw validationError(this.problems);

@@ -18,6 +18,8 @@ const GET_ONLY_FIELDS = [
 export interface ViewOptions {
   /** AWS qualifies $LATEST's ARN only when the caller asked for a qualifier or for all versions. */
   qualifiedArn: boolean;
+  /** An alias the caller named: AWS shows the alias's ARN with the version it resolves to. */
+  arnQualifier?: string;
   forList?: boolean;
 }
 
@@ -32,7 +34,11 @@ export function toConfiguration(
   const { Layers, ...stored } = version;
   const view: FunctionConfiguration = {
     FunctionName: record.name,
-    FunctionArn: functionArn(ns, record.name, qualify ? version.Version : undefined),
+    FunctionArn: functionArn(
+      ns,
+      record.name,
+      options.arnQualifier ?? (qualify ? version.Version : undefined),
+    ),
     ...stored,
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
     RuntimeVersionConfig: version.Runtime

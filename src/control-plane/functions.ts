@@ -14,6 +14,8 @@ import { Constraints } from '../aws/validation.js';
 import type { CodeStore, StoredCode } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
+import { isAliasName } from '../aws/alias-rules.js';
+import { refuseAliasedVersion } from './aliases.js';
 import { decodeZipFile, requireZipSource } from './code-source.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
 import { toConfiguration, type FunctionConfiguration } from './function-view.js';
@@ -69,9 +71,11 @@ export class FunctionService {
   }
 
   async get(ns: Namespace, rawName: string, qualifier?: string): Promise<GetFunctionResult> {
-    const { record, version, qualified } = await this.find(ns, rawName, qualifier);
+    const found = await this.find(ns, rawName, qualifier);
+    const { record, version, qualified } = found;
+    const arnQualifier = isAliasName(found.qualifier ?? '') ? found.qualifier : undefined;
     return {
-      configuration: toConfiguration(record, version, { qualifiedArn: qualified }),
+      configuration: toConfiguration(record, version, { qualifiedArn: qualified, arnQualifier }),
       codeSha256: version.CodeSha256,
       tags: record.tags,
       reservedConcurrency: record.reservedConcurrency,
@@ -89,6 +93,9 @@ export class FunctionService {
   async delete(ns: Namespace, rawName: string, queryQualifier?: string): Promise<void> {
     const ref = parseFunctionName(rawName, ns);
     const qualifier = effectiveQualifier(ref, queryQualifier);
+    if (qualifier !== undefined && isAliasName(qualifier)) {
+      throw invalidParameter('Deletion of aliases is not currently supported.');
+    }
     if (qualifier === LATEST) {
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     }
@@ -100,6 +107,7 @@ export class FunctionService {
         return null;
       }
       dropped = [resolveVersion(ns, current, qualifier).CodeSha256];
+      refuseAliasedVersion(current, qualifier);
       const { [qualifier]: _removed, ...versions } = current.versions;
       return { ...current, versions };
     });
@@ -200,7 +208,7 @@ export class FunctionService {
   }
 
   /** AWS refuses a change while the function is still being created or updated, and stale revisions. */
-  private refuseBusy(ns: Namespace, record: FunctionRecord, revisionId?: string): void {
+  refuseBusy(ns: Namespace, record: FunctionRecord, revisionId?: string): void {
     const latest = record.latest;
     if (latest.State === 'Pending') {
       throw conflict(

@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { functionArn, type Namespace } from '../aws/arn.js';
-import { invalidParameter, LambdaError, notFound } from '../aws/errors.js';
+import { conflict, invalidParameter, LambdaError, notFound } from '../aws/errors.js';
 import { lastModified } from '../aws/formats.js';
 import { parseFunctionName } from '../aws/names.js';
 import { Constraints } from '../aws/validation.js';
 import type { MetadataStore } from '../store/metadata-store.js';
-import type {
-  FunctionRecord,
-  ProvisionedConcurrencyRecord,
-  VersionRecord,
-} from '../store/records.js';
+import type { FunctionRecord, ProvisionedConcurrencyRecord } from '../store/records.js';
 import type { ProvisionedConfig, ProvisionedState } from '../workers/worker-manager.js';
 import type { FunctionObserver, FunctionService } from './functions.js';
+import { aliasShares, type AliasObserver } from './aliases.js';
 import { MIN_UNRESERVED } from './concurrency.js';
 import { effectiveQualifier, LATEST } from './versions.js';
 
@@ -48,9 +45,10 @@ export type ProvisionedConcurrencyConfigListItem = {
 /**
  * Put/Get/Delete/ListProvisionedConcurrencyConfig(s). The store keeps the requested count per
  * qualifier; the worker manager keeps the environments, and Status, Available and Allocated are
- * read from it. Only published versions can be qualifiers until aliases exist.
+ * read from it. A qualifier is a published version or an alias; an alias provisions the
+ * version(s) it routes to.
  */
-export class ProvisionedConcurrencyService implements FunctionObserver {
+export class ProvisionedConcurrencyService implements FunctionObserver, AliasObserver {
   /** Per function, the last sync queued: syncs run in order, each reading the store afresh. */
   private readonly syncs = new Map<string, Promise<void>>();
 
@@ -80,17 +78,19 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
         'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
       );
     }
-    const version = publishedVersion(ns, ref.name, qualifier as string);
-    const { record } = await this.functions.find(ns, ref.name, version);
-    await this.checkRoom(ns, record, version, count);
+    const key = qualifier as string;
+    const { record } = await this.functions.find(ns, ref.name);
+    checkTarget(ns, record, key);
+    await this.checkRoom(ns, record, key, count);
     const config: ProvisionedConcurrencyRecord = { requested: count, lastModified: lastModified() };
-    await this.store.mutateFunction(ns, ref.name, (current) => {
-      if (!current?.versions[version]) throw versionNotFound(ns, ref.name, version);
-      const configs = { ...current.provisionedConcurrency, [version]: config };
+    const stored = await this.store.mutateFunction(ns, ref.name, (current) => {
+      if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name)}`);
+      checkTarget(ns, current, key);
+      const configs = { ...current.provisionedConcurrency, [key]: config };
       return { ...current, provisionedConcurrency: configs };
     });
     await this.sync(ns, ref.name);
-    return this.view(ns, ref.name, version, config);
+    return this.view(ns, ref.name, targetVersion(ns, stored as FunctionRecord, key), config);
   }
 
   async get(
@@ -98,9 +98,10 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
     rawName: string,
     rawQualifier: string | undefined,
   ): Promise<ProvisionedConcurrencyConfig> {
-    const { name, version } = await this.resolve(ns, rawName, rawQualifier);
-    const { record } = await this.functions.find(ns, name, version);
-    const config = record.provisionedConcurrency?.[version];
+    const { name, key } = this.resolve(ns, rawName, rawQualifier);
+    const { record } = await this.functions.find(ns, name);
+    const version = targetVersion(ns, record, key);
+    const config = record.provisionedConcurrency?.[key];
     if (!config) {
       throw new LambdaError(
         'ProvisionedConcurrencyConfigNotFoundException',
@@ -110,19 +111,21 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
     return this.view(ns, name, version, config);
   }
 
-  /** AWS answers 204 whether or not the version had a config. */
+  /** AWS answers 204 whether or not the version or alias had a config. */
   async delete(ns: Namespace, rawName: string, rawQualifier: string | undefined): Promise<void> {
-    const { name, version } = await this.resolve(ns, rawName, rawQualifier);
-    const { record } = await this.functions.find(ns, name, version);
-    if (!record.provisionedConcurrency?.[version]) return;
+    const { name, key } = this.resolve(ns, rawName, rawQualifier);
+    const { record } = await this.functions.find(ns, name);
+    targetVersion(ns, record, key);
+    if (!record.provisionedConcurrency?.[key]) return;
     await this.store.mutateFunction(ns, name, (current) => {
-      if (!current?.versions[version]) throw versionNotFound(ns, name, version);
-      return withoutConfigs(current, [version]);
+      if (!current) throw notFound(`Function not found: ${functionArn(ns, name)}`);
+      targetVersion(ns, current, key);
+      return withoutConfigs(current, [key]);
     });
     await this.sync(ns, name);
   }
 
-  /** The function's configs in version order; Marker is the opaque position after the last. */
+  /** The function's configs, versions by number then aliases by name; Marker is opaque. */
   async list(
     ns: Namespace,
     rawName: string,
@@ -141,15 +144,15 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
     let start = 0;
     if (query.Marker !== undefined) {
       const after = Buffer.from(query.Marker, 'base64url').toString('utf8');
-      if (!VERSION_NUMBER.test(after)) throw invalidParameter(`Invalid marker: ${query.Marker}`);
-      start = entries.findIndex(([version]) => Number(version) > Number(after));
+      if (!QUALIFIER.test(after)) throw invalidParameter(`Invalid marker: ${query.Marker}`);
+      start = entries.findIndex(([key]) => byQualifier(key, after) > 0);
       if (start === -1) start = entries.length;
     }
     const size = Math.min(query.MaxItems ?? PAGE_LIMIT, PAGE_LIMIT);
     const page = entries.slice(start, start + size);
-    const items = page.map(([version, config]) => ({
-      FunctionArn: functionArn(ns, record.name, version),
-      ...this.view(ns, record.name, version, config),
+    const items = page.map(([key, config]) => ({
+      FunctionArn: functionArn(ns, record.name, key),
+      ...this.view(ns, record.name, targetVersion(ns, record, key), config),
     }));
     const last = page[page.length - 1];
     return start + size < entries.length && last
@@ -165,6 +168,11 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
     this.sync(ns, name).catch(() => undefined); // sync logs its failures
   }
 
+  /** An alias moved to other versions: its environments follow it. */
+  aliasChanged(ns: Namespace, name: string): void {
+    this.functionChanged(ns, name);
+  }
+
   /** At start-up: provisioned environments of the configs in the store start again. */
   async resume(): Promise<void> {
     for (const record of await this.store.allFunctions()) {
@@ -176,12 +184,12 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
 
   // ---- internals ----
 
-  /** Get and Delete: the qualifier must name a published version. */
-  private async resolve(
+  /** Get and Delete: the qualifier must name a published version or an alias. */
+  private resolve(
     ns: Namespace,
     rawName: string,
     rawQualifier: string | undefined,
-  ): Promise<{ name: string; version: string }> {
+  ): { name: string; key: string } {
     const ref = parseFunctionName(rawName, ns);
     const qualifier = effectiveQualifier(ref, rawQualifier);
     qualifierConstraints(qualifier).check();
@@ -190,18 +198,18 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
         'The function resource provided must be an alias or a published version.',
       );
     }
-    return { name: ref.name, version: publishedVersion(ns, ref.name, qualifier as string) };
+    return { name: ref.name, key: qualifier as string };
   }
 
   /** AWS's two limits: the function's reserved concurrency, and the account's unreserved floor. */
   private async checkRoom(
     ns: Namespace,
     record: FunctionRecord,
-    version: string,
+    key: string,
     requested: number,
   ): Promise<void> {
     const others = configsOf(record)
-      .filter(([v]) => v !== version)
+      .filter(([k]) => k !== key)
       .reduce((sum, [, config]) => sum + config.requested, 0);
     if (
       record.reservedConcurrency !== undefined &&
@@ -264,15 +272,7 @@ export class ProvisionedConcurrencyService implements FunctionObserver {
           current ? withoutConfigs(current, orphanedConfigs(current)) : null,
         )) ?? undefined;
     }
-    const versions = record?.versions ?? {};
-    const configs: ProvisionedConfig[] = (record ? configsOf(record) : []).map(
-      ([version, config]) => ({
-        version: versions[version] as VersionRecord,
-        requested: config.requested,
-        lastModified: config.lastModified,
-      }),
-    );
-    this.workers.provision(ns, name, configs);
+    this.workers.provision(ns, name, record ? versionConfigs(record) : []);
   }
 }
 
@@ -283,26 +283,106 @@ function qualifierConstraints(qualifier: string | undefined): Constraints {
     .pattern(qualifier, 'qualifier', QUALIFIER);
 }
 
-/** A version number passes; anything else would be an alias, and there are none yet. */
-function publishedVersion(ns: Namespace, name: string, qualifier: string): string {
-  if (!VERSION_NUMBER.test(qualifier)) {
-    throw notFound(`Cannot find alias arn: ${functionArn(ns, name, qualifier)}`);
+/** The version a config's qualifier stands for: a published version, or an alias's primary. */
+function targetVersion(ns: Namespace, record: FunctionRecord, key: string): string {
+  if (VERSION_NUMBER.test(key)) {
+    if (!record.versions[key])
+      throw notFound(`Function not found: ${functionArn(ns, record.name, key)}`);
+    return key;
   }
-  return qualifier;
+  const alias = record.aliases?.[key];
+  if (!alias) throw notFound(`Cannot find alias arn: ${functionArn(ns, record.name, key)}`);
+  return alias.FunctionVersion;
 }
 
-const versionNotFound = (ns: Namespace, name: string, version: string): LambdaError =>
-  notFound(`Function not found: ${functionArn(ns, name, version)}`);
+/**
+ * Put's rules beyond existence: an alias must point to one published version, and a version is
+ * provisioned either directly or through aliases, never both (AWS's words for each).
+ */
+function checkTarget(ns: Namespace, record: FunctionRecord, key: string): void {
+  const version = targetVersion(ns, record, key);
+  const configs = record.provisionedConcurrency ?? {};
+  const alias = record.aliases?.[key];
+  if (alias) {
+    if (alias.RoutingConfig) {
+      throw invalidParameter('Alias with weights can not be used with Provisioned Concurrency');
+    }
+    if (version === LATEST) {
+      throw invalidParameter(
+        'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
+      );
+    }
+    if (configs[version]) {
+      throw conflict(
+        "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+      );
+    }
+    return;
+  }
+  const pointing = Object.entries(record.aliases ?? {}).some(
+    ([name, a]) => configs[name] !== undefined && aliasShares(a).some(([v]) => v === key),
+  );
+  if (pointing) throw conflict('Version is pointed by a Provisioned Concurrency alias');
+}
 
-/** The configs of versions that exist, in version order. */
+/** The configs of versions and aliases that exist: versions by number, then aliases by name. */
 function configsOf(record: FunctionRecord): [string, ProvisionedConcurrencyRecord][] {
   return Object.entries(record.provisionedConcurrency ?? {})
-    .filter(([version]) => record.versions[version] !== undefined)
-    .sort(([a], [b]) => Number(a) - Number(b));
+    .filter(([key]) => !isOrphaned(record, key))
+    .sort(([a], [b]) => byQualifier(a, b));
+}
+
+function isOrphaned(record: FunctionRecord, key: string): boolean {
+  if (VERSION_NUMBER.test(key)) return record.versions[key] === undefined;
+  const alias = record.aliases?.[key];
+  return !alias || record.versions[alias.FunctionVersion] === undefined;
 }
 
 function orphanedConfigs(record: FunctionRecord): string[] {
-  return Object.keys(record.provisionedConcurrency ?? {}).filter((v) => !record.versions[v]);
+  return Object.keys(record.provisionedConcurrency ?? {}).filter((k) => isOrphaned(record, k));
+}
+
+/**
+ * What each published version needs, adding up its own config and those of aliases routing to
+ * it. An alias's count is split by its weights (AWS spreads it over both versions while a
+ * weighted alias shifts traffic).
+ */
+function versionConfigs(record: FunctionRecord): ProvisionedConfig[] {
+  const byVersion = new Map<string, ProvisionedConfig>();
+  for (const [key, config] of configsOf(record)) {
+    for (const [number, requested] of split(record, key, config.requested)) {
+      const version = record.versions[number];
+      if (!version || requested === 0) continue;
+      const prior = byVersion.get(number);
+      const latest = prior && prior.lastModified > config.lastModified ? prior : config;
+      byVersion.set(number, {
+        version,
+        requested: (prior?.requested ?? 0) + requested,
+        lastModified: latest.lastModified,
+      });
+    }
+  }
+  return [...byVersion.values()];
+}
+
+function split(record: FunctionRecord, key: string, requested: number): [string, number][] {
+  const alias = record.aliases?.[key];
+  if (!alias) return [[key, requested]];
+  const [[primary], ...extra] = aliasShares(alias) as [[string, number], ...[string, number][]];
+  const counts = extra.map(([v, weight]): [string, number] => [v, Math.round(requested * weight)]);
+  const rest = requested - counts.reduce((sum, [, n]) => sum + n, 0);
+  return [[primary, rest], ...counts];
+}
+
+/** Versions by number, then aliases by name. */
+function byQualifier(a: string, b: string): number {
+  const rank = (q: string): [number, number, string] =>
+    VERSION_NUMBER.test(q) ? [0, Number(q), ''] : [1, 0, q];
+  const [ra, na, sa] = rank(a);
+  const [rb, nb, sb] = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (na !== nb) return na - nb;
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
 function withoutConfigs(record: FunctionRecord, versions: string[]): FunctionRecord {

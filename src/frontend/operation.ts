@@ -1,4 +1,5 @@
 import type { Express, NextFunction, Request, Response } from 'express';
+import { invalidParameter } from '../aws/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -48,4 +49,12 @@ export const pathParam = (req: Request, name: string): string => String(req.para
 
 export function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).setHeader('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/** An integer query member (MaxItems); anything else is refused as AWS refuses it. */
+export function queryInteger(req: Request, name: string): number | undefined {
+  const value = queryString(req, name);
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
+  return Number(value);
 }

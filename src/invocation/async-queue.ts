@@ -1,6 +1,7 @@
 import type { Namespace } from '../aws/arn.js';
 import { LambdaError } from '../aws/errors.js';
 import { asyncSettings, type AsyncSettings } from '../control-plane/event-invoke-configs.js';
+import { routedVersion } from '../control-plane/aliases.js';
 import type { FunctionService } from '../control-plane/functions.js';
 import type { EventQueueStore } from '../store/event-queue-store.js';
 import type { EventOutcome, QueuedEvent } from '../store/records.js';
@@ -213,6 +214,7 @@ export class AsyncQueue implements AsyncInvoker {
       return 'finished';
     }
 
+    const version = routedVersion(found.record, found.version, event.qualifier);
     const running: QueuedEvent = { ...event, attempts: event.attempts + 1, inFlight: true };
     await this.store.putEvent(running);
     let payload: Buffer;
@@ -221,7 +223,7 @@ export class AsyncQueue implements AsyncInvoker {
       const result = await this.runner.run({
         ns,
         record: found.record,
-        version: found.version,
+        version,
         qualifier: found.qualifier,
         requestId: event.id,
         payload: Buffer.from(event.payload, 'base64'),
@@ -242,7 +244,7 @@ export class AsyncQueue implements AsyncInvoker {
     const at = Date.now();
     const outcome = {
       at,
-      executedVersion: found.version.Version,
+      executedVersion: version.Version,
       response: payload.toString('base64'),
       ...(functionError ? { functionError } : {}),
     };

@@ -1,6 +1,7 @@
 import { functionArn, type Namespace } from '../aws/arn.js';
 import { conflict, LambdaError } from '../aws/errors.js';
 import { Constraints } from '../aws/validation.js';
+import { routedVersion } from '../control-plane/aliases.js';
 import type { FunctionService } from '../control-plane/functions.js';
 import { logTail } from '../workers/invocation-log.js';
 import type { FunctionRunner } from './function-runner.js';
@@ -55,10 +56,11 @@ export class InvocationService {
       .oneOf(request.logType, 'logType', ['None', 'Tail'])
       .check();
     const found = await this.functions.find(ns, request.functionName, request.qualifier);
-    const { record, version, qualifier } = found;
-    this.refuseUnready(version.State, functionArn(ns, record.name));
+    const { record, qualifier } = found;
+    this.refuseUnready(found.version.State, functionArn(ns, record.name));
     checkPayload(request.payload);
     const clientContext = decodeClientContext(request.clientContext);
+    const version = routedVersion(record, found.version, qualifier);
     const executedVersion = version.Version;
     if (request.invocationType === 'DryRun') {
       return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };

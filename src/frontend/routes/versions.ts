@@ -1,0 +1,37 @@
+import { PublishVersionBody } from '../../aws/alias-rules.js';
+import { parseShape } from '../../aws/validation.js';
+import type { VersionService } from '../../control-plane/versions.js';
+import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
+import { namespaceOf } from '../request-context.js';
+
+const PATH = '/2015-03-31/functions/{FunctionName}/versions';
+
+/** PublishVersion and ListVersionsByFunction. */
+export function versionOperations(versions: VersionService): Operation[] {
+  return [
+    {
+      name: 'PublishVersion',
+      method: 'POST',
+      path: PATH,
+      async handle(req, res) {
+        const raw = parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, 'PublishVersion'));
+        const input = parseShape(PublishVersionBody, raw);
+        const name = pathParam(req, 'FunctionName');
+        sendJson(res, 201, await versions.publish(namespaceOf(res), name, input));
+      },
+    },
+    {
+      name: 'ListVersionsByFunction',
+      method: 'GET',
+      path: PATH,
+      async handle(req, res) {
+        const page = await versions.list(namespaceOf(res), pathParam(req, 'FunctionName'), {
+          Marker: queryString(req, 'Marker'),
+          MaxItems: queryInteger(req, 'MaxItems'),
+        });
+        sendJson(res, 200, page);
+      },
+    },
+  ];
+}
