@@ -272,6 +272,21 @@ MEMBERS = {
     ],
     'ListFunctionEventInvokeConfigsResponse': ['FunctionEventInvokeConfigs', 'NextMarker'],
     'InvokeAsyncResponse': ['Status'],
+    # Versions and aliases (src/aws/alias-rules.ts, src/control-plane/aliases.ts and versions.ts).
+    'PublishVersionRequest': ['CodeSha256', 'Description', 'RevisionId'],
+    'ListVersionsByFunctionResponse': ['NextMarker', 'Versions'],
+    'CreateAliasRequest': ['Name', 'FunctionVersion', 'Description', 'RoutingConfig'],
+    'UpdateAliasRequest': ['FunctionVersion', 'Description', 'RoutingConfig', 'RevisionId'],
+    'AliasRoutingConfiguration': ['AdditionalVersionWeights'],
+    'AliasConfiguration': [
+        'AliasArn',
+        'Name',
+        'FunctionVersion',
+        'Description',
+        'RoutingConfig',
+        'RevisionId',
+    ],
+    'ListAliasesResponse': ['NextMarker', 'Aliases'],
 }
 
 # Members this server accepts that the model does not have.
@@ -342,6 +357,9 @@ RESPONSE_REQUIRED = {
     'FunctionEventInvokeConfig': ['LastModified', 'FunctionArn', 'DestinationConfig'],
     'ListFunctionEventInvokeConfigsResponse': ['FunctionEventInvokeConfigs'],
     'InvokeAsyncResponse': ['Status'],
+    'ListVersionsByFunctionResponse': ['Versions'],
+    'AliasConfiguration': ['AliasArn', 'Name', 'FunctionVersion', 'Description', 'RevisionId'],
+    'ListAliasesResponse': ['Aliases'],
 }
 
 # Where this server's rules are stricter than the model's, or its behaviour differs from AWS's.
@@ -459,6 +477,19 @@ MEMBER_OVERRIDES = {
     ('ProvisionedConcurrencyConfigListItem', 'StatusReason'): {
         'description': 'Present when Status is FAILED: FUNCTION_ERROR_INIT_FAILURE.'
     },
+    ('ListVersionsByFunctionResponse', 'NextMarker'): {
+        'description': 'Present when there are more versions: pass it as Marker.'
+    },
+    ('ListAliasesResponse', 'NextMarker'): {
+        'description': 'Present when there are more aliases: pass it as Marker.'
+    },
+    ('AliasConfiguration', 'RoutingConfig'): {
+        'description': 'Present when the alias sends a share of its invocations to a second '
+        'version.'
+    },
+    ('UpdateAliasRequest', 'RoutingConfig'): {
+        'description': 'Replaces the routing; empty AdditionalVersionWeights remove it.'
+    },
 }
 
 COMPONENTS = {}
@@ -499,6 +530,12 @@ def scalar(shape):
     elif kind in ('integer', 'long'):
         out['type'] = 'integer'
         out['format'] = 'int32' if kind == 'integer' else 'int64'
+        if 'min' in shape:
+            out['minimum'] = shape['min']
+        if 'max' in shape:
+            out['maximum'] = shape['max']
+    elif kind == 'double':
+        out['type'] = 'number'
         if 'min' in shape:
             out['minimum'] = shape['min']
         if 'max' in shape:
@@ -680,7 +717,8 @@ OPERATIONS = [
         'input': 'DeleteFunctionRequest',
         'query': ['Qualifier'],
         'status': 204,
-        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+        'errors': NAME_ERRORS
+        + ['InvalidParameterValueException', 'ResourceConflictException', 'ServiceException'],
     },
     {
         'name': 'GetFunctionConfiguration',
@@ -874,8 +912,9 @@ OPERATIONS = [
         'path': PC,
         'tag': 'Concurrency',
         'summary': 'Keeps that many execution environments of a published version initialized.',
-        'description': 'Qualifier must be a published version number (aliases are not built '
-        'yet). The environments start in the background: Status is IN_PROGRESS until all are '
+        'description': 'Qualifier is a published version number or an alias (an alias '
+        'provisions the version it points to). The environments start in the background: '
+        'Status is IN_PROGRESS until all are '
         'initialized, then READY, or FAILED when an init fails. Available and Allocated count '
         'the initialized environments as they are now.',
         'input': 'PutProvisionedConcurrencyConfigRequest',
@@ -883,7 +922,9 @@ OPERATIONS = [
         'status': 202,
         'output': 'PutProvisionedConcurrencyConfigResponse',
         'body_limit': 6_291_456,
-        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'ResourceConflictException', 'ServiceException'],
     },
     {
         'name': 'GetProvisionedConcurrencyConfig',
@@ -938,6 +979,101 @@ OPERATIONS = [
         'GetFunction. Package is the hex SHA-256 of the zip followed by `.zip`; the URL is not '
         'signed.',
         'errors': ['ResourceNotFoundException', 'ServiceException'],
+    },
+    # Versions and aliases.
+    {
+        'name': 'PublishVersion',
+        'method': 'post',
+        'path': f'{V}/functions/{{FunctionName}}/versions',
+        'tag': 'Versions and aliases',
+        'summary': 'Publishes $LATEST as the next version number (or returns the last version '
+        'when nothing changed since it was published).',
+        'input': 'PublishVersionRequest',
+        'status': 201,
+        'output': 'FunctionConfiguration',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'PreconditionFailedException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'ListVersionsByFunction',
+        'method': 'get',
+        'path': f'{V}/functions/{{FunctionName}}/versions',
+        'tag': 'Versions and aliases',
+        'summary': "A function's versions: $LATEST, then the published ones by number.",
+        'input': 'ListVersionsByFunctionRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListVersionsByFunctionResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'CreateAlias',
+        'method': 'post',
+        'path': f'{V}/functions/{{FunctionName}}/aliases',
+        'tag': 'Versions and aliases',
+        'summary': 'Creates an alias for a version, optionally weighted towards a second one.',
+        'input': 'CreateAliasRequest',
+        'status': 201,
+        'output': 'AliasConfiguration',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'ResourceConflictException', 'ServiceException'],
+    },
+    {
+        'name': 'ListAliases',
+        'method': 'get',
+        'path': f'{V}/functions/{{FunctionName}}/aliases',
+        'tag': 'Versions and aliases',
+        'summary': "A function's aliases by name (with FunctionVersion, those pointing to it).",
+        'input': 'ListAliasesRequest',
+        'query': ['FunctionVersion', 'Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListAliasesResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetAlias',
+        'method': 'get',
+        'path': f'{V}/functions/{{FunctionName}}/aliases/{{Name}}',
+        'tag': 'Versions and aliases',
+        'summary': 'An alias.',
+        'input': 'GetAliasRequest',
+        'status': 200,
+        'output': 'AliasConfiguration',
+        'errors': NAME_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'UpdateAlias',
+        'method': 'put',
+        'path': f'{V}/functions/{{FunctionName}}/aliases/{{Name}}',
+        'tag': 'Versions and aliases',
+        'summary': 'Changes the members given of an alias.',
+        'input': 'UpdateAliasRequest',
+        'status': 200,
+        'output': 'AliasConfiguration',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'PreconditionFailedException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteAlias',
+        'method': 'delete',
+        'path': f'{V}/functions/{{FunctionName}}/aliases/{{Name}}',
+        'tag': 'Versions and aliases',
+        'summary': 'Deletes an alias and what was configured for it (204 also when there was '
+        'none, as on AWS).',
+        'input': 'DeleteAliasRequest',
+        'status': 204,
+        'errors': NAME_ERRORS + ['ServiceException'],
     },
 ]
 
@@ -1075,6 +1211,8 @@ def operation(op):
         params.append({**FUNCTION_NAME_PARAM, 'schema': schema_of('NamespacedFunctionName')})
     if '{Package}' in op['path']:
         params.append(dict(PACKAGE_PARAM))
+    if '{Name}' in op['path']:
+        params.append(parameter(op['input'], 'Name', 'path'))
     for member in op.get('query', []):
         params.append(parameter(op['input'], member, 'query'))
     for member in op.get('headers', []):
@@ -1183,6 +1321,11 @@ def lambda_document():
             {'name': 'Functions', 'description': 'Function management (2015-03-31).'},
             {'name': 'Invocation', 'description': 'Invoke (2015-03-31).'},
             {'name': 'Account', 'description': 'GetAccountSettings (2016-08-19).'},
+            {
+                'name': 'Versions and aliases',
+                'description': 'Published versions and the aliases that point to them '
+                '(2015-03-31).',
+            },
             {
                 'name': 'Concurrency',
                 'description': 'Reserved and provisioned concurrency (2017-10-31, 2019-09-30).',

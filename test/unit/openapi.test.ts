@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { CreateAliasBody, PublishVersionBody, UpdateAliasBody } from '../../src/aws/alias-rules.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/aws/errors.js';
 import {
   CreateFunctionBody,
@@ -458,6 +459,9 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   PutFunctionEventInvokeConfig: EventInvokeConfigBody,
   UpdateFunctionEventInvokeConfig: EventInvokeConfigBody,
   PutProvisionedConcurrencyConfig: PutProvisionedConcurrencyConfigBody,
+  PublishVersion: PublishVersionBody,
+  CreateAlias: CreateAliasBody,
+  UpdateAlias: UpdateAliasBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------
@@ -956,6 +960,118 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
         'ProvisionedConcurrencyConfigNotFoundException',
       );
       await call('DeleteFunction', fn('provisioned-doc'));
+    });
+
+    it('versions and aliases', async () => {
+      await call('CreateFunction', '/2015-03-31/functions', {
+        body: JSON.stringify({
+          FunctionName: 'aliased-doc',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
+      });
+      await settled('aliased-doc');
+      const published = await call('PublishVersion', fn('aliased-doc', '/versions'), {
+        body: JSON.stringify({ Description: 'one' }),
+      });
+      assert.equal(published.status, 201);
+      await call('UpdateFunctionConfiguration', fn('aliased-doc', '/configuration'), {
+        body: JSON.stringify({ Timeout: 9 }),
+      });
+      await settled('aliased-doc');
+      await call('PublishVersion', fn('aliased-doc', '/versions'));
+      const page = await call('ListVersionsByFunction', fn('aliased-doc', '/versions'), {
+        query: { MaxItems: '2' },
+      });
+      assert.equal(typeof page.json.NextMarker, 'string');
+      await call('ListVersionsByFunction', fn('aliased-doc', '/versions'), {
+        query: { Marker: String(page.json.NextMarker) },
+      });
+      const created = await call('CreateAlias', fn('aliased-doc', '/aliases'), {
+        body: JSON.stringify({
+          Name: 'live',
+          FunctionVersion: '2',
+          Description: 'weighted',
+          RoutingConfig: { AdditionalVersionWeights: { '1': 0.1 } },
+        }),
+      });
+      assert.equal(created.status, 201);
+      await call('CreateAlias', fn('aliased-doc', '/aliases'), {
+        body: JSON.stringify({ Name: 'edge', FunctionVersion: '$LATEST' }),
+      });
+      await call('GetAlias', fn('aliased-doc', '/aliases/live'));
+      await call('UpdateAlias', fn('aliased-doc', '/aliases/live'), {
+        body: JSON.stringify({ RoutingConfig: {}, RevisionId: created.json.RevisionId }),
+      });
+      const aliases = await call('ListAliases', fn('aliased-doc', '/aliases'), {
+        query: { MaxItems: '1' },
+      });
+      assert.equal(typeof aliases.json.NextMarker, 'string');
+      await call('ListAliases', fn('aliased-doc', '/aliases'), {
+        query: { FunctionVersion: '2', Marker: String(aliases.json.NextMarker) },
+      });
+      await call('GetFunction', fn('aliased-doc:live'));
+
+      const cases: [string, string, Parameters<typeof call>[2], string][] = [
+        ['GetAlias', fn('aliased-doc', '/aliases/none'), {}, 'ResourceNotFoundException'],
+        ['GetAlias', fn('aliased-doc', '/aliases/123'), {}, 'ValidationException'],
+        [
+          'CreateAlias',
+          fn('aliased-doc', '/aliases'),
+          { body: JSON.stringify({ Name: 'live', FunctionVersion: '1' }) },
+          'ResourceConflictException',
+        ],
+        [
+          'CreateAlias',
+          fn('aliased-doc', '/aliases'),
+          {
+            body: JSON.stringify({
+              Name: 'w',
+              FunctionVersion: '$LATEST',
+              RoutingConfig: { AdditionalVersionWeights: { '1': 0.5 } },
+            }),
+          },
+          'InvalidParameterValueException',
+        ],
+        [
+          'CreateAlias',
+          fn('aliased-doc', '/aliases'),
+          { body: '[' },
+          'InvalidRequestContentException',
+        ],
+        [
+          'UpdateAlias',
+          fn('aliased-doc', '/aliases/live'),
+          { body: JSON.stringify({ RevisionId: 'stale' }) },
+          'PreconditionFailedException',
+        ],
+        [
+          'PublishVersion',
+          fn('aliased-doc', '/versions'),
+          { body: JSON.stringify({ CodeSha256: 'other' }) },
+          'InvalidParameterValueException',
+        ],
+        [
+          'ListVersionsByFunction',
+          fn('aliased-doc', '/versions'),
+          { query: { MaxItems: '0' } },
+          'ValidationException',
+        ],
+        [
+          'DeleteFunction',
+          fn('aliased-doc'),
+          { query: { Qualifier: '2' } },
+          'ResourceConflictException',
+        ],
+      ];
+      for (const [name, path, init, code] of cases) {
+        const answer = await call(name, path, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, `${name} ${path}`);
+      }
+      assert.equal((await call('DeleteAlias', fn('aliased-doc', '/aliases/live'))).status, 204);
+      await call('DeleteFunction', fn('aliased-doc'));
     });
 
     it('errors', async () => {
