@@ -79,7 +79,7 @@ export class ProvisionedConcurrencyService implements FunctionObserver, AliasObs
       );
     }
     const key = qualifier as string;
-    const { record } = await this.functions.find(ns, ref.name);
+    const record = await this.recordOf(ns, ref.name, key);
     checkTarget(ns, record, key);
     await this.checkRoom(ns, record, key, count);
     const config: ProvisionedConcurrencyRecord = { requested: count, lastModified: lastModified() };
@@ -99,7 +99,7 @@ export class ProvisionedConcurrencyService implements FunctionObserver, AliasObs
     rawQualifier: string | undefined,
   ): Promise<ProvisionedConcurrencyConfig> {
     const { name, key } = this.resolve(ns, rawName, rawQualifier);
-    const { record } = await this.functions.find(ns, name);
+    const record = await this.recordOf(ns, name, key);
     const version = targetVersion(ns, record, key);
     const config = record.provisionedConcurrency?.[key];
     if (!config) {
@@ -114,7 +114,7 @@ export class ProvisionedConcurrencyService implements FunctionObserver, AliasObs
   /** AWS answers 204 whether or not the version or alias had a config. */
   async delete(ns: Namespace, rawName: string, rawQualifier: string | undefined): Promise<void> {
     const { name, key } = this.resolve(ns, rawName, rawQualifier);
-    const { record } = await this.functions.find(ns, name);
+    const record = await this.recordOf(ns, name, key);
     targetVersion(ns, record, key);
     if (!record.provisionedConcurrency?.[key]) return;
     await this.store.mutateFunction(ns, name, (current) => {
@@ -183,6 +183,13 @@ export class ProvisionedConcurrencyService implements FunctionObserver, AliasObs
   }
 
   // ---- internals ----
+
+  /** AWS names the qualified ARN when the function itself is missing. */
+  private async recordOf(ns: Namespace, name: string, key: string): Promise<FunctionRecord> {
+    const record = await this.store.getFunction(ns, name);
+    if (!record) throw notFound(`Function not found: ${functionArn(ns, name, key)}`);
+    return record;
+  }
 
   /** Get and Delete: the qualifier must name a published version or an alias. */
   private resolve(
