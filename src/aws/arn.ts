@@ -15,3 +15,8 @@ export function functionArn(ns: Namespace, name: string, qualifier?: string): st
 export function roleArn(account: string, name: string): string {
   return `arn:aws:iam::${account}:role/${name}`;
 }
+
+/** `arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 hex>`. */
+export function codeSigningConfigArn(ns: Namespace, id: string): string {
+  return `arn:aws:lambda:${ns.region}:${ns.account}:code-signing-config:${id}`;
+}
