@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Namespace } from './arn.js';
+import { ANY_ARN, ARN_PATTERN, type Namespace } from './arn.js';
 import { Constraints } from './validation.js';
 
 /** The bodies of Create/UpdateCodeSigningConfig (service model members, JSON types only). */
@@ -25,10 +25,6 @@ export const PutFunctionCodeSigningConfigBody = z.object({
 /** CodeSigningConfigArn (service-2.json). */
 const CSC_ARN =
   /^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}$/;
-/** Arn, the shape of each signing profile version ARN. */
-// eslint-disable-next-line no-useless-escape -- AWS prints the model's pattern, escapes and all
-const ARN =
-  /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/;
 const POLICIES = ['Warn', 'Enforce'];
 
 /** A code signing config ARN's model constraints (`field` as AWS names the member). */
@@ -63,7 +59,12 @@ export function checkCodeSigningConfigInput(
     );
   }
   arns?.forEach((arn, i) =>
-    c.pattern(arn, `allowedPublishers.signingProfileVersionArns.${i + 1}.member`, ARN),
+    c.matches(
+      arn,
+      `allowedPublishers.signingProfileVersionArns.${i + 1}.member`,
+      ANY_ARN,
+      ARN_PATTERN,
+    ),
   );
   c.length(input.Description, 'description', 0, 256)
     .oneOf(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANY_ARN, ARN_PATTERN } from './arn.js';
 import { invalidParameter, LambdaError } from './errors.js';
 import { Constraints } from './validation.js';
 
@@ -26,12 +27,9 @@ const STATEMENT_ID = /^([a-zA-Z0-9-_]+)$/;
 const NAMESPACED_STATEMENT_ID = /^([a-zA-Z0-9-_.]+)$/;
 const ACTION = /^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/;
 const PRINCIPAL = /^[^\s]+$/;
-// eslint-disable-next-line no-useless-escape -- AWS prints the model's pattern, escapes and all
-const ARN =
-  /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/;
 const SOURCE_OWNER = /^\d{12}$/;
-// eslint-disable-next-line no-useless-escape -- AWS prints the model's pattern, escapes and all
-const EVENT_SOURCE_TOKEN = /^[a-zA-Z0-9._\-]+$/;
+const EVENT_SOURCE_TOKEN_PATTERN = '[a-zA-Z0-9._\\-]+';
+const EVENT_SOURCE_TOKEN = new RegExp(`^${EVENT_SOURCE_TOKEN_PATTERN}$`);
 const PRINCIPAL_ORG_ID = /^o-[a-z0-9]{10,32}$/;
 
 /** A resource policy may be at most 20 KB, measured as the JSON GetPolicy returns. */
@@ -46,11 +44,16 @@ export function checkAddPermission(input: AddPermissionInput, c: Constraints): v
     .pattern(input.Action, 'action', ACTION)
     .required(input.Principal, 'principal')
     .pattern(input.Principal, 'principal', PRINCIPAL)
-    .pattern(input.SourceArn, 'sourceArn', ARN)
+    .matches(input.SourceArn, 'sourceArn', ANY_ARN, ARN_PATTERN)
     .length(input.SourceAccount, 'sourceAccount', 0, 12)
     .pattern(input.SourceAccount, 'sourceAccount', SOURCE_OWNER)
     .length(input.EventSourceToken, 'eventSourceToken', 0, 256)
-    .pattern(input.EventSourceToken, 'eventSourceToken', EVENT_SOURCE_TOKEN)
+    .matches(
+      input.EventSourceToken,
+      'eventSourceToken',
+      EVENT_SOURCE_TOKEN,
+      EVENT_SOURCE_TOKEN_PATTERN,
+    )
     .length(input.PrincipalOrgID, 'principalOrgID', 12, 34)
     .pattern(input.PrincipalOrgID, 'principalOrgID', PRINCIPAL_ORG_ID)
     .oneOf(input.FunctionUrlAuthType, 'functionUrlAuthType', ['NONE', 'AWS_IAM'])
