@@ -140,7 +140,7 @@ export class CodeSigningService {
       new Constraints().required(arn, 'codeSigningConfigArn'),
     ).check();
     const name = parseFunctionName(rawName, ns).name;
-    await this.requireExisting(ns, arn as string);
+    await requireCodeSigningConfig(this.store, ns, arn as string);
     await this.store.mutateFunction(ns, name, (current) => {
       if (!current) throw notFound(`Function not found: ${functionArn(ns, name)}`);
       return { ...current, codeSigningConfigArn: arn };
@@ -167,10 +167,6 @@ export class CodeSigningService {
       const { codeSigningConfigArn: _dropped, ...rest } = current;
       return rest;
     });
-  }
-
-  private requireExisting(ns: Namespace, arn: string): Promise<void> {
-    return requireCodeSigningConfig(this.store, ns, arn);
   }
 
   /** The path's ARN, checked against the model; another namespace's config cannot be found. */
