@@ -85,6 +85,8 @@ ERROR_DESCRIPTIONS = {
     'concurrency config.',
     'UnknownOperationException': 'No operation is served at this method and path. Answered for '
     'every request that matches no path of this document.',
+    'PolicyLengthExceededException': 'The resource policy would be over 20,480 bytes.',
+    'CodeSigningConfigNotFoundException': 'The code signing configuration does not exist.',
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -491,6 +493,119 @@ MEMBER_OVERRIDES = {
         'description': 'Replaces the routing; empty AdditionalVersionWeights remove it.'
     },
 }
+
+# ---- Resource policies, tags, runtime management, recursion, code signing --------------------
+
+MEMBERS['CreateFunctionRequest'].append('CodeSigningConfigArn')
+MEMBERS.update(
+    {
+        'AddPermissionRequest': [
+            'StatementId',
+            'Action',
+            'Principal',
+            'SourceArn',
+            'SourceAccount',
+            'EventSourceToken',
+            'RevisionId',
+            'PrincipalOrgID',
+            'FunctionUrlAuthType',
+            'InvokedViaFunctionUrl',
+        ],
+        'AddPermissionResponse': ['Statement'],
+        'GetPolicyResponse': ['Policy', 'RevisionId'],
+        'TagResourceRequest': ['Tags'],
+        'ListTagsResponse': ['Tags'],
+        'PutRuntimeManagementConfigRequest': ['UpdateRuntimeOn', 'RuntimeVersionArn'],
+        'PutRuntimeManagementConfigResponse': ['UpdateRuntimeOn', 'FunctionArn', 'RuntimeVersionArn'],
+        'GetRuntimeManagementConfigResponse': ['UpdateRuntimeOn', 'RuntimeVersionArn', 'FunctionArn'],
+        'PutFunctionRecursionConfigRequest': ['RecursiveLoop'],
+        'PutFunctionRecursionConfigResponse': ['RecursiveLoop'],
+        'GetFunctionRecursionConfigResponse': ['RecursiveLoop'],
+        'CreateCodeSigningConfigRequest': [
+            'Description',
+            'AllowedPublishers',
+            'CodeSigningPolicies',
+            'Tags',
+        ],
+        'UpdateCodeSigningConfigRequest': ['Description', 'AllowedPublishers', 'CodeSigningPolicies'],
+        'AllowedPublishers': ['SigningProfileVersionArns'],
+        'CodeSigningPolicies': ['UntrustedArtifactOnDeployment'],
+        'CodeSigningConfig': [
+            'CodeSigningConfigId',
+            'CodeSigningConfigArn',
+            'Description',
+            'AllowedPublishers',
+            'CodeSigningPolicies',
+            'LastModified',
+        ],
+        'CreateCodeSigningConfigResponse': ['CodeSigningConfig'],
+        'GetCodeSigningConfigResponse': ['CodeSigningConfig'],
+        'UpdateCodeSigningConfigResponse': ['CodeSigningConfig'],
+        'ListCodeSigningConfigsResponse': ['NextMarker', 'CodeSigningConfigs'],
+        'ListFunctionsByCodeSigningConfigResponse': ['NextMarker', 'FunctionArns'],
+        'PutFunctionCodeSigningConfigRequest': ['CodeSigningConfigArn'],
+        'PutFunctionCodeSigningConfigResponse': ['CodeSigningConfigArn', 'FunctionName'],
+        'GetFunctionCodeSigningConfigResponse': ['CodeSigningConfigArn', 'FunctionName'],
+    }
+)
+RESPONSE_REQUIRED.update(
+    {
+        'AddPermissionResponse': ['Statement'],
+        'GetPolicyResponse': ['Policy', 'RevisionId'],
+        'ListTagsResponse': ['Tags'],
+        'GetRuntimeManagementConfigResponse': ['UpdateRuntimeOn', 'FunctionArn'],
+        'PutFunctionRecursionConfigResponse': ['RecursiveLoop'],
+        'GetFunctionRecursionConfigResponse': ['RecursiveLoop'],
+        'CodeSigningConfig': MEMBERS['CodeSigningConfig'],
+        'ListCodeSigningConfigsResponse': ['CodeSigningConfigs'],
+        'ListFunctionsByCodeSigningConfigResponse': ['FunctionArns'],
+        # A function without a config answers {}.
+        'GetFunctionCodeSigningConfigResponse': [],
+    }
+)
+SHAPE_OVERRIDES.update(
+    {
+        'CodeSigningConfig': {
+            'description': 'A code signing configuration. Stored and returned: deployment packages '
+            'are not checked against it (there is no AWS Signer here).'
+        },
+        'Tags': {
+            'description': 'At most 50 tags; keys 1 to 128 characters, not starting with aws:; '
+            'values at most 256 characters.',
+        },
+    }
+)
+MEMBER_OVERRIDES.update(
+    {
+        ('GetPolicyResponse', 'RevisionId'): {
+            'description': 'The RevisionId of the function ($LATEST), version or alias the policy '
+            'is attached to; adding or removing a statement changes it.'
+        },
+        ('GetPolicyResponse', 'Policy'): {
+            'description': 'The policy document as a JSON string: {"Version":"2012-10-17",'
+            '"Id":"default","Statement":[...]}.'
+        },
+        ('AddPermissionResponse', 'Statement'): {
+            'description': 'The statement added, as a JSON string: Sid, Effect, Principal, Action, '
+            'Resource and, when asked for, Condition.'
+        },
+        ('GetRuntimeManagementConfigResponse', 'RuntimeVersionArn'): {
+            'description': 'Present when UpdateRuntimeOn is Manual.'
+        },
+        ('PutRuntimeManagementConfigResponse', 'RuntimeVersionArn'): {
+            'description': 'Present when UpdateRuntimeOn is Manual.'
+        },
+        ('ListCodeSigningConfigsResponse', 'NextMarker'): {
+            'description': 'Present when there are more configurations: pass it as Marker.'
+        },
+        ('ListFunctionsByCodeSigningConfigResponse', 'NextMarker'): {
+            'description': 'Present when there are more functions: pass it as Marker.'
+        },
+        ('CreateFunctionRequest', 'CodeSigningConfigArn'): {
+            'description': 'Must name an existing code signing config; stored, not enforced.'
+        },
+    }
+)
 
 COMPONENTS = {}
 
@@ -1077,6 +1192,262 @@ OPERATIONS = [
     },
 ]
 
+POLICY = f'{V}/functions/{{FunctionName}}/policy'
+TAGS = '/2017-03-31/tags/{Resource}'
+CSC = '/2020-04-22/code-signing-configs'
+FN_CSC = '/2020-06-30/functions/{FunctionName}/code-signing-config'
+CSC_ARN_ERRORS = ['ValidationException', 'InvalidParameterValueException']
+OPERATIONS += [
+    {
+        'name': 'AddPermission',
+        'method': 'post',
+        'path': POLICY,
+        'tag': 'Permissions',
+        'summary': "Adds a statement to the resource policy of a function, version or alias.",
+        'input': 'AddPermissionRequest',
+        'query': ['Qualifier'],
+        'status': 201,
+        'output': 'AddPermissionResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'PreconditionFailedException',
+            'PolicyLengthExceededException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'GetPolicy',
+        'method': 'get',
+        'path': POLICY,
+        'tag': 'Permissions',
+        'summary': 'The resource policy of a function, version or alias.',
+        'input': 'GetPolicyRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'GetPolicyResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'RemovePermission',
+        'method': 'delete',
+        'path': f'{POLICY}/{{StatementId}}',
+        'path_members': ['StatementId'],
+        'tag': 'Permissions',
+        'summary': 'Removes a statement; the policy goes with its last statement.',
+        'input': 'RemovePermissionRequest',
+        'query': ['Qualifier', 'RevisionId'],
+        'status': 204,
+        'errors': NAME_ERRORS
+        + ['InvalidParameterValueException', 'PreconditionFailedException', 'ServiceException'],
+    },
+    {
+        'name': 'TagResource',
+        'method': 'post',
+        'path': TAGS,
+        'path_members': ['Resource'],
+        'tag': 'Tags',
+        'summary': 'Adds tags to a function (unqualified ARN) or a code signing config.',
+        'input': 'TagResourceRequest',
+        'status': 204,
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'UntagResource',
+        'method': 'delete',
+        'path': TAGS,
+        'path_members': ['Resource'],
+        'tag': 'Tags',
+        'summary': 'Removes tags by key.',
+        'input': 'UntagResourceRequest',
+        'query': ['TagKeys'],
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'ListTags',
+        'method': 'get',
+        'path': TAGS,
+        'path_members': ['Resource'],
+        'tag': 'Tags',
+        'summary': "A function's or code signing config's tags.",
+        'input': 'ListTagsRequest',
+        'status': 200,
+        'output': 'ListTagsResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetRuntimeManagementConfig',
+        'method': 'get',
+        'path': '/2021-07-20/functions/{FunctionName}/runtime-management-config',
+        'tag': 'Function settings',
+        'summary': "A version's runtime update mode (Auto unless set).",
+        'input': 'GetRuntimeManagementConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'GetRuntimeManagementConfigResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'PutRuntimeManagementConfig',
+        'method': 'put',
+        'path': '/2021-07-20/functions/{FunctionName}/runtime-management-config',
+        'tag': 'Function settings',
+        'summary': "Sets a version's runtime update mode (stored; there is one build per runtime "
+        'here).',
+        'input': 'PutRuntimeManagementConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'PutRuntimeManagementConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'GetFunctionRecursionConfig',
+        'method': 'get',
+        'path': '/2024-08-31/functions/{FunctionName}/recursion-config',
+        'tag': 'Function settings',
+        'summary': "A function's recursive loop setting (Terminate unless set).",
+        'input': 'GetFunctionRecursionConfigRequest',
+        'status': 200,
+        'output': 'GetFunctionRecursionConfigResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'PutFunctionRecursionConfig',
+        'method': 'put',
+        'path': '/2024-08-31/functions/{FunctionName}/recursion-config',
+        'tag': 'Function settings',
+        'summary': "Sets a function's recursive loop setting (stored; loops are not detected here).",
+        'input': 'PutFunctionRecursionConfigRequest',
+        'status': 200,
+        'output': 'PutFunctionRecursionConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'CreateCodeSigningConfig',
+        'method': 'post',
+        'path': CSC,
+        'tag': 'Code signing',
+        'summary': 'Creates a code signing config (id csc- and 17 hex digits).',
+        'input': 'CreateCodeSigningConfigRequest',
+        'status': 201,
+        'output': 'CreateCodeSigningConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + CSC_ARN_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'ListCodeSigningConfigs',
+        'method': 'get',
+        'path': CSC,
+        'tag': 'Code signing',
+        'summary': "The caller's code signing configs, by id.",
+        'input': 'ListCodeSigningConfigsRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListCodeSigningConfigsResponse',
+        'errors': CSC_ARN_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'GetCodeSigningConfig',
+        'method': 'get',
+        'path': f'{CSC}/{{CodeSigningConfigArn}}',
+        'path_members': ['CodeSigningConfigArn'],
+        'tag': 'Code signing',
+        'summary': 'A code signing config.',
+        'input': 'GetCodeSigningConfigRequest',
+        'status': 200,
+        'output': 'GetCodeSigningConfigResponse',
+        'errors': CSC_ARN_ERRORS + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'UpdateCodeSigningConfig',
+        'method': 'put',
+        'path': f'{CSC}/{{CodeSigningConfigArn}}',
+        'path_members': ['CodeSigningConfigArn'],
+        'tag': 'Code signing',
+        'summary': 'Replaces the members given of a code signing config.',
+        'input': 'UpdateCodeSigningConfigRequest',
+        'status': 200,
+        'output': 'UpdateCodeSigningConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + CSC_ARN_ERRORS
+        + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteCodeSigningConfig',
+        'method': 'delete',
+        'path': f'{CSC}/{{CodeSigningConfigArn}}',
+        'path_members': ['CodeSigningConfigArn'],
+        'tag': 'Code signing',
+        'summary': 'Deletes a code signing config no function uses.',
+        'input': 'DeleteCodeSigningConfigRequest',
+        'status': 204,
+        'errors': CSC_ARN_ERRORS
+        + ['ResourceNotFoundException', 'ResourceConflictException', 'ServiceException'],
+    },
+    {
+        'name': 'ListFunctionsByCodeSigningConfig',
+        'method': 'get',
+        'path': f'{CSC}/{{CodeSigningConfigArn}}/functions',
+        'path_members': ['CodeSigningConfigArn'],
+        'tag': 'Code signing',
+        'summary': 'The ARNs of the functions that use a code signing config.',
+        'input': 'ListFunctionsByCodeSigningConfigRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListFunctionsByCodeSigningConfigResponse',
+        'errors': CSC_ARN_ERRORS + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'PutFunctionCodeSigningConfig',
+        'method': 'put',
+        'path': FN_CSC,
+        'tag': 'Code signing',
+        'summary': 'Attaches a code signing config to a function.',
+        'input': 'PutFunctionCodeSigningConfigRequest',
+        'status': 200,
+        'output': 'PutFunctionCodeSigningConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'CodeSigningConfigNotFoundException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'GetFunctionCodeSigningConfig',
+        'method': 'get',
+        'path': FN_CSC,
+        'tag': 'Code signing',
+        'summary': "A function's code signing config ({} when it has none).",
+        'input': 'GetFunctionCodeSigningConfigRequest',
+        'status': 200,
+        'output': 'GetFunctionCodeSigningConfigResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteFunctionCodeSigningConfig',
+        'method': 'delete',
+        'path': FN_CSC,
+        'tag': 'Code signing',
+        'summary': "Detaches a function's code signing config.",
+        'input': 'DeleteFunctionCodeSigningConfigRequest',
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+]
+
 HEADER_DESCRIPTIONS = {
     'InvocationType': 'RequestResponse (the default) runs the function and answers with its '
     'result; Event answers 202 and runs it in the background; DryRun only checks the request '
@@ -1213,6 +1584,8 @@ def operation(op):
         params.append(dict(PACKAGE_PARAM))
     if '{Name}' in op['path']:
         params.append(parameter(op['input'], 'Name', 'path'))
+    for member in op.get('path_members', []):
+        params.append(parameter(op['input'], member, 'path'))
     for member in op.get('query', []):
         params.append(parameter(op['input'], member, 'query'))
     for member in op.get('headers', []):
@@ -1334,6 +1707,20 @@ def lambda_document():
                 'name': 'Asynchronous invocation',
                 'description': 'Event invoke configurations: retries, event age and destinations '
                 '(2019-09-25).',
+            },
+            {
+                'name': 'Permissions',
+                'description': 'Resource policies: AddPermission, GetPolicy, RemovePermission.',
+            },
+            {'name': 'Tags', 'description': 'Tags of functions and code signing configs.'},
+            {
+                'name': 'Function settings',
+                'description': 'Runtime management (2021-07-20) and recursion (2024-08-31) '
+                'configurations.',
+            },
+            {
+                'name': 'Code signing',
+                'description': 'Code signing configs (2020-04-22, 2020-06-30), stored and returned.',
             },
             {'name': 'Asimov', 'description': 'Operations of this server that AWS does not have.'},
         ],

@@ -19,6 +19,15 @@ import { EventInvokeConfigService } from './control-plane/event-invoke-configs.j
 import { eventInvokeConfigOperations } from './frontend/routes/event-invoke-configs.js';
 import { invokeAsyncOperations } from './frontend/routes/invoke-async.js';
 import { CounterService } from './workers/counter-service.js';
+import { CodeSigningService } from './control-plane/code-signing.js';
+import { PermissionService } from './control-plane/permissions.js';
+import { RecursionService } from './control-plane/recursion.js';
+import { RuntimeManagementService } from './control-plane/runtime-management.js';
+import { TagService } from './control-plane/tags.js';
+import { codeSigningOperations } from './frontend/routes/code-signing.js';
+import { functionSettingOperations } from './frontend/routes/function-settings.js';
+import { permissionOperations } from './frontend/routes/permissions.js';
+import { tagOperations } from './frontend/routes/tags.js';
 import { RuntimeCommands } from './runtimes/runtime-commands.js';
 import { Placement } from './workers/placement.js';
 import { WorkerManager } from './workers/worker-manager.js';
@@ -122,6 +131,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...codeDownloadOperations(code),
     ...versionOperations(versions),
     ...aliasOperations(aliases),
+    // Resource policies, tags, runtime management, recursion, code signing.
+    ...permissionOperations(new PermissionService(store)),
+    ...tagOperations(new TagService(store)),
+    ...functionSettingOperations(new RuntimeManagementService(store), new RecursionService(store)),
+    ...codeSigningOperations(new CodeSigningService(store)),
   ];
   const app = express();
   app.disable('x-powered-by');

@@ -15,3 +15,13 @@ export function functionArn(ns: Namespace, name: string, qualifier?: string): st
 export function roleArn(account: string, name: string): string {
   return `arn:aws:iam::${account}:role/${name}`;
 }
+
+/** `arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 hex>`. */
+export function codeSigningConfigArn(ns: Namespace, id: string): string {
+  return `arn:aws:lambda:${ns.region}:${ns.account}:code-signing-config:${id}`;
+}
+
+/** The model's Arn shape (service-2.json) as AWS prints it: any service's ARN. */
+export const ARN_PATTERN =
+  'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
+export const ANY_ARN = new RegExp(`^${ARN_PATTERN}$`);

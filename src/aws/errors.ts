@@ -22,6 +22,8 @@ export const ERROR_CATALOGUE = {
   InvalidRuntimeException: { status: 502, fault: 'Service', field: 'Message' },
   InvalidZipFileException: { status: 502, fault: 'Service', field: 'Message' },
   UnknownOperationException: { status: 404, fault: 'User', field: 'message' },
+  PolicyLengthExceededException: { status: 400, fault: 'User', field: 'message' },
+  CodeSigningConfigNotFoundException: { status: 404, fault: 'User', field: 'Message' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

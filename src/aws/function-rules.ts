@@ -54,6 +54,7 @@ export const CreateFunctionBody = z.object({
   PackageType: z.string().optional(),
   Architectures: z.array(z.string()).optional(),
   Tags: z.record(z.string(), z.string()).optional(),
+  CodeSigningConfigArn: z.string().optional(),
 });
 export type CreateFunctionInput = z.output<typeof CreateFunctionBody>;
 

@@ -56,6 +56,12 @@ export class Constraints {
     return this.fail(value, field, `Member must satisfy regular expression pattern: ${printed}`);
   }
 
+  /** A pattern whose model text cannot be a regex source as is (alternations, say): printed as given. */
+  matches(value: string | undefined, field: string, re: RegExp, printed: string): this {
+    if (value === undefined || re.test(value)) return this;
+    return this.fail(value, field, `Member must satisfy regular expression pattern: ${printed}`);
+  }
+
   oneOf(value: string | undefined, field: string, allowed: readonly string[]): this {
     if (value === undefined || allowed.includes(value)) return this;
     return this.fail(value, field, `Member must satisfy enum value set: [${allowed.join(', ')}]`);

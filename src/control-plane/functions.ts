@@ -11,6 +11,9 @@ import {
 } from '../aws/function-rules.js';
 import { parseFunctionName, parseNewFunctionName } from '../aws/names.js';
 import { Constraints } from '../aws/validation.js';
+import { checkCodeSigningConfigArn } from '../aws/code-signing.js';
+import { checkTags } from '../aws/tags.js';
+import { requireCodeSigningConfig } from './code-signing.js';
 import type { CodeStore, StoredCode } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
@@ -47,9 +50,11 @@ export class FunctionService {
       .required(input.FunctionName, 'functionName')
       .required(input.Role, 'role');
     c.required(input.Code, 'code');
+    checkCodeSigningConfigArn(input.CodeSigningConfigArn, 'codeSigningConfigArn', c);
     checkConfigConstraints(input, c);
     const ref = parseNewFunctionName(input.FunctionName as string, ns);
     checkConfigRules(input);
+    if (input.Tags) checkTags(input.Tags);
     if (input.PackageType === 'Image') {
       throw invalidParameter(
         'PackageType Image is not supported by this server; deploy a Zip package.',
@@ -58,6 +63,9 @@ export class FunctionService {
     checkRuntimeAndHandler(input.Runtime, input.Handler);
     const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
     await this.refuseExisting(ns, ref.name);
+    if (input.CodeSigningConfigArn) {
+      await requireCodeSigningConfig(this.store, ns, input.CodeSigningConfigArn);
+    }
     const stored = await this.code.put(zip);
     const created = (await this.storeCode(stored.sha256, () =>
       this.store.mutateFunction(ns, ref.name, (current) => {
@@ -305,6 +313,7 @@ export class FunctionService {
       versions: {},
       lastVersion: 0,
       tags: input.Tags ?? {},
+      ...(input.CodeSigningConfigArn ? { codeSigningConfigArn: input.CodeSigningConfigArn } : {}),
     };
     return input.Publish ? publishVersion(record).record : record;
   }

@@ -5,11 +5,12 @@ import { JSONFile } from 'lowdb/node';
 import type { Namespace } from '../aws/arn.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { EventQueueStore } from './event-queue-store.js';
-import type { FunctionRecord, QueuedEvent } from './records.js';
+import type { CodeSigningConfigRecord, FunctionRecord, QueuedEvent } from './records.js';
 
 interface Data {
   functions: Record<string, FunctionRecord>;
   events: Record<string, QueuedEvent>;
+  codeSigningConfigs: Record<string, CodeSigningConfigRecord>;
 }
 
 const key = (ns: Namespace, name: string): string => `${ns.account}/${ns.region}/${name}`;
@@ -22,7 +23,7 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
   private constructor(private readonly db: Low<Data>) {}
 
   static async open(dataDir: string | null): Promise<LowdbStore> {
-    const initial: Data = { functions: {}, events: {} };
+    const initial: Data = { functions: {}, events: {}, codeSigningConfigs: {} };
     let db: Low<Data>;
     if (dataDir === null) {
       db = new Low<Data>(new Memory<Data>(), initial);
@@ -34,6 +35,7 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
     db.data ??= initial;
     db.data.functions ??= {};
     db.data.events ??= {};
+    db.data.codeSigningConfigs ??= {};
     return new LowdbStore(db);
   }
 
@@ -86,6 +88,42 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
     }
     this.reservedTotals.set(space, total);
     return total;
+  }
+
+  async getCodeSigningConfig(
+    ns: Namespace,
+    id: string,
+  ): Promise<CodeSigningConfigRecord | undefined> {
+    return this.db.data.codeSigningConfigs[key(ns, id)];
+  }
+
+  async listCodeSigningConfigs(ns: Namespace): Promise<CodeSigningConfigRecord[]> {
+    const prefix = `${ns.account}/${ns.region}/`;
+    return Object.entries(this.db.data.codeSigningConfigs)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, record]) => record)
+      .sort((a, b) => (a.CodeSigningConfigId < b.CodeSigningConfigId ? -1 : 1));
+  }
+
+  async mutateCodeSigningConfig(
+    ns: Namespace,
+    id: string,
+    change: (current: CodeSigningConfigRecord | undefined) => CodeSigningConfigRecord | null,
+  ): Promise<CodeSigningConfigRecord | null> {
+    const k = key(ns, id);
+    const configs = this.db.data.codeSigningConfigs;
+    const before = configs[k];
+    const next = change(before);
+    if (next === null) delete configs[k];
+    else configs[k] = next;
+    try {
+      await this.db.write();
+    } catch (err) {
+      if (before === undefined) delete configs[k];
+      else configs[k] = before;
+      throw err;
+    }
+    return next;
   }
 
   async putEvent(event: QueuedEvent): Promise<void> {

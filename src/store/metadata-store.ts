@@ -1,5 +1,5 @@
 import type { Namespace } from '../aws/arn.js';
-import type { FunctionRecord } from './records.js';
+import type { CodeSigningConfigRecord, FunctionRecord } from './records.js';
 
 /**
  * Where metadata lives. lowdb is the default; the interface is what a networked store
@@ -24,5 +24,14 @@ export interface MetadataStore {
   ): Promise<FunctionRecord | null>;
   /** The sum of the namespace's reserved concurrency (AWS counts it per account and region). */
   reservedConcurrencyTotal(ns: Namespace): Promise<number>;
+  getCodeSigningConfig(ns: Namespace, id: string): Promise<CodeSigningConfigRecord | undefined>;
+  /** The namespace's code signing configs, sorted by id. */
+  listCodeSigningConfigs(ns: Namespace): Promise<CodeSigningConfigRecord[]>;
+  /** mutateFunction's contract, for one code signing config. */
+  mutateCodeSigningConfig(
+    ns: Namespace,
+    id: string,
+    change: (current: CodeSigningConfigRecord | undefined) => CodeSigningConfigRecord | null,
+  ): Promise<CodeSigningConfigRecord | null>;
   close(): Promise<void>;
 }

@@ -61,6 +61,28 @@ export interface FunctionRecord {
   policies?: Record<string, PolicyRecord>;
   /** CreateFunctionUrlConfig, by qualifier ('$LATEST' for the unqualified function, or an alias). */
   urlConfigs?: Record<string, FunctionUrlRecord>;
+  /** PutRuntimeManagementConfig, by version ('$LATEST' or a number); absent means Auto. */
+  runtimeManagement?: Record<string, RuntimeManagementRecord>;
+  /** PutFunctionRecursionConfig; absent means Terminate. */
+  recursiveLoop?: 'Allow' | 'Terminate';
+  /** Put/CreateFunction's code signing config (stored only: signatures are not verified). */
+  codeSigningConfigArn?: string;
+}
+
+export interface RuntimeManagementRecord {
+  UpdateRuntimeOn: 'Auto' | 'FunctionUpdate' | 'Manual';
+  RuntimeVersionArn?: string;
+}
+
+/** CreateCodeSigningConfig: kept per account and region, by id (`csc-` + 17 hex digits). */
+export interface CodeSigningConfigRecord {
+  CodeSigningConfigId: string;
+  Description: string;
+  AllowedPublishers: { SigningProfileVersionArns: string[] };
+  CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Warn' | 'Enforce' };
+  /** Lambda's LastModified string format. */
+  LastModified: string;
+  tags: Record<string, string>;
 }
 
 export interface AliasRecord {

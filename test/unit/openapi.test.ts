@@ -3,6 +3,15 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CreateAliasBody, PublishVersionBody, UpdateAliasBody } from '../../src/aws/alias-rules.js';
+import {
+  CreateCodeSigningConfigBody,
+  PutFunctionCodeSigningConfigBody,
+  UpdateCodeSigningConfigBody,
+} from '../../src/aws/code-signing.js';
+import { AddPermissionBody } from '../../src/aws/permissions.js';
+import { PutFunctionRecursionConfigBody } from '../../src/control-plane/recursion.js';
+import { PutRuntimeManagementConfigBody } from '../../src/control-plane/runtime-management.js';
+import { TagResourceBody } from '../../src/frontend/routes/tags.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/aws/errors.js';
 import {
   CreateFunctionBody,
@@ -462,6 +471,13 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   PublishVersion: PublishVersionBody,
   CreateAlias: CreateAliasBody,
   UpdateAlias: UpdateAliasBody,
+  AddPermission: AddPermissionBody,
+  TagResource: TagResourceBody,
+  PutRuntimeManagementConfig: PutRuntimeManagementConfigBody,
+  PutFunctionRecursionConfig: PutFunctionRecursionConfigBody,
+  CreateCodeSigningConfig: CreateCodeSigningConfigBody,
+  UpdateCodeSigningConfig: UpdateCodeSigningConfigBody,
+  PutFunctionCodeSigningConfig: PutFunctionCodeSigningConfigBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------
@@ -1072,6 +1088,153 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
       }
       assert.equal((await call('DeleteAlias', fn('aliased-doc', '/aliases/live'))).status, 204);
       await call('DeleteFunction', fn('aliased-doc'));
+    });
+
+    it('resource policies, tags, runtime management, recursion and code signing', async () => {
+      await call('CreateFunction', '/2015-03-31/functions', {
+        body: JSON.stringify({
+          FunctionName: 'policy-doc',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+          Publish: true,
+        }),
+      });
+      await settled('policy-doc');
+      const policy = fn('policy-doc', '/policy');
+      const added = await call('AddPermission', policy, {
+        body: JSON.stringify({
+          StatementId: 's3',
+          Action: 'lambda:InvokeFunction',
+          Principal: 's3.amazonaws.com',
+          SourceArn: 'arn:aws:s3:::bucket',
+          SourceAccount: '000000000000',
+        }),
+      });
+      assert.equal(added.status, 201);
+      await call('AddPermission', policy, {
+        query: { Qualifier: '1' },
+        body: JSON.stringify({ StatementId: 'v1', Action: 'lambda:*', Principal: '111111111111' }),
+      });
+      const got = await call('GetPolicy', policy);
+      await call('RemovePermission', `${policy}/v1`, {
+        query: { Qualifier: '1', RevisionId: String(got.json.RevisionId) },
+      });
+      const arn = encodeURIComponent('arn:aws:lambda:us-east-1:000000000000:function:policy-doc');
+      const tags = `/2017-03-31/tags/${arn}`;
+      await call('TagResource', tags, { body: JSON.stringify({ Tags: { team: 'docs' } }) });
+      await call('ListTags', tags);
+      await call('UntagResource', tags, { query: { tagKeys: 'team' } });
+      const runtime = fn('policy-doc', '/runtime-management-config').replace(
+        '2015-03-31',
+        '2021-07-20',
+      );
+      await call('GetRuntimeManagementConfig', runtime);
+      await call('PutRuntimeManagementConfig', runtime, {
+        query: { Qualifier: '1' },
+        body: JSON.stringify({
+          UpdateRuntimeOn: 'Manual',
+          RuntimeVersionArn: 'arn:aws:lambda:us-east-1::runtime:abcdef0123456789',
+        }),
+      });
+      const recursion = fn('policy-doc', '/recursion-config').replace('2015-03-31', '2024-08-31');
+      await call('PutFunctionRecursionConfig', recursion, {
+        body: JSON.stringify({ RecursiveLoop: 'Allow' }),
+      });
+      await call('GetFunctionRecursionConfig', recursion);
+
+      const configs = '/2020-04-22/code-signing-configs';
+      const created = await call('CreateCodeSigningConfig', configs, {
+        body: JSON.stringify({
+          Description: 'docs',
+          AllowedPublishers: {
+            SigningProfileVersionArns: [
+              'arn:aws:signer:us-east-1:000000000000:/signing-profiles/p/1',
+            ],
+          },
+          CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+          Tags: { kind: 'csc' },
+        }),
+      });
+      assert.equal(created.status, 201);
+      const cscArn = (created.json.CodeSigningConfig as { CodeSigningConfigArn: string })
+        .CodeSigningConfigArn;
+      const config = `${configs}/${encodeURIComponent(cscArn)}`;
+      await call('GetCodeSigningConfig', config);
+      await call('UpdateCodeSigningConfig', config, {
+        body: JSON.stringify({ Description: 'changed' }),
+      });
+      await call('ListCodeSigningConfigs', configs, { query: { MaxItems: '1' } });
+      const fnConfig = fn('policy-doc', '/code-signing-config').replace('2015-03-31', '2020-06-30');
+      await call('GetFunctionCodeSigningConfig', fnConfig);
+      await call('PutFunctionCodeSigningConfig', fnConfig, {
+        body: JSON.stringify({ CodeSigningConfigArn: cscArn }),
+      });
+      await call('GetFunctionCodeSigningConfig', fnConfig);
+      await call('ListFunctionsByCodeSigningConfig', `${config}/functions`);
+
+      const cases: [string, string, Parameters<typeof call>[2], string][] = [
+        ['GetPolicy', fn('missing', '/policy'), {}, 'ResourceNotFoundException'],
+        [
+          'AddPermission',
+          policy,
+          { body: JSON.stringify({ StatementId: 's3', Action: 'lambda:*', Principal: '*' }) },
+          'ResourceConflictException',
+        ],
+        [
+          'AddPermission',
+          policy,
+          { body: JSON.stringify({ StatementId: 'x', Action: 'iam:*', Principal: '*' }) },
+          'ValidationException',
+        ],
+        [
+          'AddPermission',
+          policy,
+          {
+            body: JSON.stringify({
+              StatementId: 'big',
+              Action: 'lambda:*',
+              Principal: '*',
+              SourceArn: `arn:aws:s3:::${'b'.repeat(21_000)}`,
+            }),
+          },
+          'PolicyLengthExceededException',
+        ],
+        [
+          'RemovePermission',
+          `${policy}/s3`,
+          { query: { RevisionId: 'stale' } },
+          'PreconditionFailedException',
+        ],
+        [
+          'TagResource',
+          tags,
+          { body: JSON.stringify({ Tags: {} }) },
+          'InvalidParameterValueException',
+        ],
+        ['ListTags', '/2017-03-31/tags/not-an-arn', {}, 'ValidationException'],
+        [
+          'PutFunctionCodeSigningConfig',
+          fnConfig,
+          {
+            body: JSON.stringify({
+              CodeSigningConfigArn: cscArn.replace(/csc-.*/, `csc-${'0'.repeat(17)}`),
+            }),
+          },
+          'CodeSigningConfigNotFoundException',
+        ],
+        ['DeleteCodeSigningConfig', config, {}, 'ResourceConflictException'],
+      ];
+      for (const [name, path, init, code] of cases) {
+        const answer = await call(name, path, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, `${name} ${path}`);
+      }
+      await call('DeleteFunctionCodeSigningConfig', fnConfig);
+      assert.equal((await call('DeleteCodeSigningConfig', config)).status, 204);
+      const gone = await call('GetCodeSigningConfig', config);
+      assert.equal(gone.headers.get('x-amzn-errortype'), 'ResourceNotFoundException');
+      await call('DeleteFunction', fn('policy-doc'));
     });
 
     it('errors', async () => {
