@@ -30,6 +30,11 @@ import { codeDownloadOperations } from './frontend/routes/code-download.js';
 import { functionOperations } from './frontend/routes/functions.js';
 import { CodeStore } from './store/code-store.js';
 import { LowdbStore } from './store/lowdb-store.js';
+import { referencedCode } from './control-plane/code-references.js';
+import { LayerService } from './control-plane/layers.js';
+import { LayerPermissionService } from './control-plane/layer-permissions.js';
+import { layerTree } from './control-plane/layer-references.js';
+import { layerOperations } from './frontend/routes/layers.js';
 
 export interface RunningServer {
   /** `http://host:port` of the Lambda API. */
@@ -51,6 +56,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const code = new CodeStore(codeRoot);
   await code.init();
   await code.collectGarbage(await referencedCode(store));
+  const layers = new LayerService(store, code);
+  const layerPermissions = new LayerPermissionService(store);
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
@@ -74,6 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
       },
       log,
+      layerTree: (arns) => layerTree(store, code, arns),
     },
   );
   const observers: FunctionObserver[] = [workers];
@@ -114,6 +122,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...eventInvokeConfigOperations(eventInvokeConfigs),
     ...invokeAsyncOperations(invocations),
     ...codeDownloadOperations(code),
+    ...layerOperations(layers, layerPermissions),
   ];
   const app = express();
   app.disable('x-powered-by');
@@ -151,13 +160,4 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (config.inMemory) await fs.rm(codeRoot, { recursive: true, force: true });
     },
   };
-}
-
-async function referencedCode(store: LowdbStore): Promise<Set<string>> {
-  const shas = new Set<string>();
-  for (const record of await store.allFunctions()) {
-    shas.add(record.latest.CodeSha256);
-    for (const version of Object.values(record.versions)) shas.add(version.CodeSha256);
-  }
-  return shas;
 }

@@ -15,3 +15,9 @@ export function functionArn(ns: Namespace, name: string, qualifier?: string): st
 export function roleArn(account: string, name: string): string {
   return `arn:aws:iam::${account}:role/${name}`;
 }
+
+/** Layers: `arn:aws:lambda:<region>:<account>:layer:<name>`, and `…:<version>` for one version. */
+export function layerArn(ns: Namespace, name: string, version?: number): string {
+  const base = `arn:aws:lambda:${ns.region}:${ns.account}:layer:${name}`;
+  return version === undefined ? base : `${base}:${version}`;
+}

@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   RequestEntityTooLargeException: { status: 413, fault: 'User', field: 'message' },
   UnsupportedMediaTypeException: { status: 415, fault: 'User', field: 'message' },
   TooManyRequestsException: { status: 429, fault: 'User', field: 'message' },
+  /** IAM's answer, not in the Lambda model: another account's layer without a grant. */
+  AccessDeniedException: { status: 403, fault: 'User', field: 'Message' },
   ServiceException: { status: 500, fault: 'Service', field: 'Message' },
   ResourceNotReadyException: { status: 502, fault: 'Service', field: 'message' },
   InvalidRuntimeException: { status: 502, fault: 'Service', field: 'Message' },

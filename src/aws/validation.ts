@@ -50,10 +50,11 @@ export class Constraints {
     return this;
   }
 
-  pattern(value: string | undefined, field: string, re: RegExp): this {
+  /** `printed` is the model's pattern where the anchored RegExp's source reads differently. */
+  pattern(value: string | undefined, field: string, re: RegExp, printed?: string): this {
     if (value === undefined || re.test(value)) return this;
-    const printed = re.source.replace(/^\^/, '').replace(/\$$/, '');
-    return this.fail(value, field, `Member must satisfy regular expression pattern: ${printed}`);
+    const shown = printed ?? re.source.replace(/^\^/, '').replace(/\$$/, '');
+    return this.fail(value, field, `Member must satisfy regular expression pattern: ${shown}`);
   }
 
   oneOf(value: string | undefined, field: string, allowed: readonly string[]): this {
@@ -69,6 +70,11 @@ export class Constraints {
     else if (value.length > max)
       this.fail(shown, field, `Member must have length less than or equal to ${max}`);
     return this;
+  }
+
+  /** A rule the other checks do not express, failed by `shown` (how AWS prints the value). */
+  custom(shown: string, field: string, rule: string): this {
+    return this.fail(shown, field, rule);
   }
 
   /** Throws the collected problems as one ValidationException, if there are any. */

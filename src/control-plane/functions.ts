@@ -14,9 +14,11 @@ import { Constraints } from '../aws/validation.js';
 import type { CodeStore, StoredCode } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
+import { functionCode, releaseUnused } from './code-references.js';
 import { decodeZipFile, requireZipSource } from './code-source.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
-import { toConfiguration, type FunctionConfiguration } from './function-view.js';
+import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
+import { checkLayerReferences, layerSizes } from './layer-references.js';
 import { effectiveQualifier, LATEST, publishVersion, resolveVersion } from './versions.js';
 
 /** Told when a function's code or configuration changes, so running environments can be retired. */
@@ -56,6 +58,7 @@ export class FunctionService {
     checkRuntimeAndHandler(input.Runtime, input.Handler);
     const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
     await this.refuseExisting(ns, ref.name);
+    await checkLayerReferences(this.store, ns, input.Layers);
     const stored = await this.code.put(zip);
     const created = (await this.storeCode(stored.sha256, () =>
       this.store.mutateFunction(ns, ref.name, (current) => {
@@ -65,13 +68,13 @@ export class FunctionService {
     )) as FunctionRecord;
     this.lifecycle.settle(ns, ref.name, stored.sha256);
     const version = input.Publish ? created.versions['1'] : created.latest;
-    return toConfiguration(created, version ?? created.latest, { qualifiedArn: false });
+    return this.view(created, version ?? created.latest, { qualifiedArn: false });
   }
 
   async get(ns: Namespace, rawName: string, qualifier?: string): Promise<GetFunctionResult> {
     const { record, version, qualified } = await this.find(ns, rawName, qualifier);
     return {
-      configuration: toConfiguration(record, version, { qualifiedArn: qualified }),
+      configuration: await this.view(record, version, { qualifiedArn: qualified }),
       codeSha256: version.CodeSha256,
       tags: record.tags,
       reservedConcurrency: record.reservedConcurrency,
@@ -96,7 +99,7 @@ export class FunctionService {
     await this.store.mutateFunction(ns, ref.name, (current) => {
       if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
       if (qualifier === undefined) {
-        dropped = codeOf(current);
+        dropped = functionCode(current);
         return null;
       }
       dropped = [resolveVersion(ns, current, qualifier).CodeSha256];
@@ -146,9 +149,17 @@ export class FunctionService {
   }
 
   private async releaseUnused(shas: string[]): Promise<void> {
-    const all = await this.store.allFunctions();
-    const referenced = new Set(all.flatMap(codeOf));
-    for (const sha of new Set(shas)) await this.code.release(sha, referenced.has(sha));
+    await releaseUnused(this.store, this.code, shas);
+  }
+
+  /** The FunctionConfiguration of a version, with its layers' sizes. */
+  private async view(
+    record: FunctionRecord,
+    version: VersionRecord,
+    options: ViewOptions,
+  ): Promise<FunctionConfiguration> {
+    const sizes = await layerSizes(this.store, [version]);
+    return toConfiguration(record, version, { ...options, layerSizes: sizes });
   }
 
   async updateConfiguration(
@@ -161,6 +172,7 @@ export class FunctionService {
     checkConfigRules(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
+    await checkLayerReferences(this.store, ns, input.Layers);
     const changes = {
       ...configChanges(input),
       ...loggingChanges(current.latest.LoggingConfig, input.LoggingConfig),
@@ -246,14 +258,14 @@ export class FunctionService {
     })) as FunctionRecord;
     this.observer.functionChanged(ns, name);
     this.lifecycle.settle(ns, name, record.latest.CodeSha256);
-    return toConfiguration(record, published ?? record.latest, { qualifiedArn: false });
+    return this.view(record, published ?? record.latest, { qualifiedArn: false });
   }
 
   private dryRunView(
     record: FunctionRecord,
     changes: Partial<VersionRecord>,
-  ): FunctionConfiguration {
-    return toConfiguration(record, { ...record.latest, ...changes }, { qualifiedArn: false });
+  ): Promise<FunctionConfiguration> {
+    return this.view(record, { ...record.latest, ...changes }, { qualifiedArn: false });
   }
 
   private newRecord(
@@ -300,10 +312,6 @@ export class FunctionService {
     };
     return input.Publish ? publishVersion(record).record : record;
   }
-}
-
-function codeOf(record: FunctionRecord): string[] {
-  return [record.latest, ...Object.values(record.versions)].map((version) => version.CodeSha256);
 }
 
 /** UpdateFunctionConfiguration changes only the members present in the request. */
