@@ -14,7 +14,7 @@ import { Constraints } from '../aws/validation.js';
 import type { CodeStore, StoredCode } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
-import { functionCode, releaseUnused } from './code-references.js';
+import { releaseUnused } from './code-references.js';
 import { decodeZipFile, requireZipSource } from './code-source.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
 import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
@@ -95,19 +95,22 @@ export class FunctionService {
     if (qualifier === LATEST) {
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     }
-    let dropped: string[] = [];
+    let dropped: VersionRecord[] = [];
     await this.store.mutateFunction(ns, ref.name, (current) => {
       if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
       if (qualifier === undefined) {
-        dropped = functionCode(current);
+        dropped = [current.latest, ...Object.values(current.versions)];
         return null;
       }
-      dropped = [resolveVersion(ns, current, qualifier).CodeSha256];
+      dropped = [resolveVersion(ns, current, qualifier)];
       const { [qualifier]: _removed, ...versions } = current.versions;
       return { ...current, versions };
     });
     this.observer.functionChanged(ns, ref.name);
-    await this.releaseUnused(dropped);
+    await this.releaseUnused(
+      dropped.map((version) => version.CodeSha256),
+      dropped.flatMap((version) => version.Layers),
+    );
   }
 
   async updateCode(
@@ -148,8 +151,8 @@ export class FunctionService {
     }
   }
 
-  private async releaseUnused(shas: string[]): Promise<void> {
-    await releaseUnused(this.store, this.code, shas);
+  private async releaseUnused(shas: string[], layerArns: string[] = []): Promise<void> {
+    await releaseUnused(this.store, this.code, shas, layerArns);
   }
 
   /** The FunctionConfiguration of a version, with its layers' sizes. */
@@ -179,7 +182,9 @@ export class FunctionService {
     };
     const next = { ...current.latest, ...changes };
     checkRuntimeAndHandler(next.Runtime, next.Handler);
-    return this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
+    const updated = await this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
+    if (input.Layers) await this.releaseUnused([], current.latest.Layers);
+    return updated;
   }
 
   /** Resolves any accepted name form plus qualifier to the stored record and version. */
