@@ -83,7 +83,8 @@ async function resolveExecutable(command: string): Promise<string | null> {
 const run = promisify(execFile);
 
 /** lstat, as the bootstrap itself may be a symlink that the runtime's exec then reports on. */
-const exists = (file: string): boolean => fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+const exists = (file: string): boolean =>
+  fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
 
 function noInterpreter(runtime: string, command: string): LambdaError {
   return new LambdaError(
