@@ -100,7 +100,7 @@ export class LayerService {
           .filter((v) => matches(v, query))
           .reverse()
       : [];
-    const { page, next } = paginate(versions, query, (v) => String(v.Version));
+    const { page, next } = paginate(versions, query, (v) => String(v.Version), newestFirst);
     const LayerVersions = page.map((v) => toLayerListItem(layer as LayerRecord, v));
     return next === undefined ? { LayerVersions } : { LayerVersions, NextMarker: next };
   }
@@ -117,7 +117,7 @@ export class LayerService {
         .pop();
       return latest ? [{ layer, latest }] : [];
     });
-    const { page, next } = paginate(matching, query, ({ layer }) => layer.name);
+    const { page, next } = paginate(matching, query, ({ layer }) => layer.name, byName);
     const Layers = page.map(({ layer, latest }) => ({
       LayerName: layer.name,
       LayerArn: layerArn(layer, layer.name),
@@ -214,18 +214,21 @@ function matches(version: LayerVersionRecord, query: LayerListQuery): boolean {
 const latestOf = (layer: LayerRecord): LayerVersionRecord =>
   layer.versions[String(layer.lastVersion)] as LayerVersionRecord;
 
-/** The Marker is the opaque key of the last item of the previous page. */
+/**
+ * The Marker is the opaque key of the last item of the previous page; items are in `order` by
+ * key, so a page resumes after the marker even when that item is gone since.
+ */
 function paginate<T>(
   items: readonly T[],
   query: LayerListQuery,
   keyOf: (item: T) => string,
+  order: (a: string, b: string) => number,
 ): { page: T[]; next?: string } {
   let start = 0;
   if (query.Marker !== undefined) {
     const key = Buffer.from(query.Marker, 'base64url').toString('utf8');
-    const index = items.findIndex((item) => keyOf(item) === key);
-    if (index === -1) throw invalidParameter(`Invalid marker: ${query.Marker}`);
-    start = index + 1;
+    const index = items.findIndex((item) => order(keyOf(item), key) > 0);
+    start = index === -1 ? items.length : index;
   }
   const size = Math.min(query.MaxItems ?? PAGE_LIMIT, PAGE_LIMIT);
   const page = items.slice(start, start + size);
@@ -233,3 +236,7 @@ function paginate<T>(
   if (start + size >= items.length || last === undefined) return { page };
   return { page, next: Buffer.from(keyOf(last)).toString('base64url') };
 }
+
+/** Versions are listed newest first; layers by name. */
+const newestFirst = (a: string, b: string): number => Number(b) - Number(a);
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -6,6 +6,7 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   DeleteLayerVersionCommand,
+  GetAccountSettingsCommand,
   GetFunctionCommand,
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
@@ -251,9 +252,14 @@ describe('layer operations', () => {
 
   it('lists layers with their latest matching version', async () => {
     const own = lambdaClient(server.url, { account: '222222222222', region: 'us-east-1' });
-    await publish(own, 'beta', { b: '1' }, { CompatibleRuntimes: ['python3.11'] });
-    await publish(own, 'beta', { b: '2' }, { CompatibleRuntimes: ['nodejs20.x'] });
-    await publish(own, 'alpha', { a: '1' });
+    const sizes = [
+      await publish(own, 'beta', { b: '1' }, { CompatibleRuntimes: ['python3.11'] }),
+      await publish(own, 'beta', { b: '2' }, { CompatibleRuntimes: ['nodejs20.x'] }),
+      await publish(own, 'alpha', { a: '1' }),
+    ].map((published) => published.Content?.CodeSize ?? 0);
+    // Layer archives count toward the account's code storage, as on AWS.
+    const usage = (await own.send(new GetAccountSettingsCommand({}))).AccountUsage;
+    assert.equal(usage?.TotalCodeSize, sizes[0]! + sizes[1]! + sizes[2]!);
     const all = await own.send(new ListLayersCommand({}));
     assert.deepEqual(
       all.Layers?.map((l) => [l.LayerName, l.LatestMatchingVersion?.Version]),
