@@ -23,7 +23,13 @@ import {
 } from '@aws-sdk/client-lambda';
 import { detectSandbox } from '../../src/executors/process/detect.js';
 import { deploy, invoke, type Files } from '../helpers/functions.js';
-import { lambdaClient, ROLE, useTestServer, type TestServer } from '../helpers/server.js';
+import {
+  lambdaClient,
+  ROLE,
+  startTestServer,
+  useTestServer,
+  type TestServer,
+} from '../helpers/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
 
 /**
@@ -71,6 +77,8 @@ async function restart(client: LambdaClient, name: string, description: string):
   );
   await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: name });
 }
+
+const CJS = { 'index.js': "exports.handler = async () => require('greet')();" };
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('base64');
 
@@ -545,8 +553,6 @@ describe('functions using layers', () => {
     client = c;
   });
 
-  const CJS = { 'index.js': "exports.handler = async () => require('greet')();" };
-
   it('checks each layer version when a function is created or configured', async () => {
     const one = await publish(client, 'check', {
       'nodejs/node_modules/greet/index.js': "module.exports = () => 'v1';",
@@ -721,6 +727,41 @@ describe('functions using layers', () => {
     assert.equal((await fetch(layer.Content?.Location ?? '')).status, 200);
     await client.send(new DeleteFunctionCommand({ FunctionName: 'keeper' }));
     assert.equal((await fetch(layer.Content?.Location ?? '')).status, 404);
+  });
+});
+
+describe('layers across a restart', () => {
+  it('keep their versions, numbering and the content functions use', async () => {
+    const first = await startTestServer({ sandbox: 'none' });
+    const dataDir = first.dataDir;
+    let client = lambdaClient(first.url);
+    const published = await Promise.all(
+      [1, 2, 3].map((n) =>
+        publish(client, 'durable', {
+          'nodejs/node_modules/greet/index.js': `module.exports = () => 'version ${n}';`,
+        }),
+      ),
+    );
+    assert.deepEqual(published.map((p) => p.Version).sort(), [1, 2, 3]);
+    const used = published.find((p) => p.Version === 3)!;
+    await deploy(client, 'durable-fn', CJS, { Layers: [used.LayerVersionArn!] });
+    await client.send(new DeleteLayerVersionCommand({ LayerName: 'durable', VersionNumber: 3 }));
+    await first.close();
+
+    const second = await startTestServer({ sandbox: 'none', dataDir });
+    try {
+      client = lambdaClient(second.url);
+      const content = `version ${published.indexOf(used) + 1}`;
+      assert.equal((await invoke(client, 'durable-fn')).json, content);
+      const versions = await client.send(new ListLayerVersionsCommand({ LayerName: 'durable' }));
+      assert.deepEqual(
+        versions.LayerVersions?.map((v) => v.Version),
+        [2, 1],
+      );
+      assert.equal((await publish(client, 'durable', { a: 'a' })).Version, 4);
+    } finally {
+      await second.close();
+    }
   });
 });
 
