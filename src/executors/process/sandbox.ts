@@ -88,14 +88,13 @@ export function sandboxLayout(input: LayoutInput): MountOp[] {
   for (const dir of roots) ops.push({ op: 'ro-bind', src: dir, dest: dir });
   for (const link of input.host.symlinks)
     ops.push({ op: 'symlink', target: link.target, dest: `/${link.name}` });
-  ops.push(
-    { op: 'proc', dest: '/proc' },
-    { op: 'dev', dest: '/dev' },
-    input.optRoot
-      ? { op: 'ro-bind', src: input.optRoot, dest: OPT_DIR }
-      : { op: 'tmpfs', dest: OPT_DIR },
-  );
-  const reserved = ['/tmp', '/proc', '/dev', OPT_DIR, TASK_DIR, RUNTIME_DIR, RUNTIME_API_DIR];
+  ops.push({ op: 'proc', dest: '/proc' }, { op: 'dev', dest: '/dev' });
+  // An interpreter under /opt (a CI's tool cache) needs /opt to take its mount point.
+  const optShared = input.exposed.some((dir) => isWithin(dir, OPT_DIR));
+  const optBound = input.optRoot !== undefined && !optShared;
+  if (optBound) ops.push({ op: 'ro-bind', src: input.optRoot as string, dest: OPT_DIR });
+  else ops.push({ op: 'tmpfs', dest: OPT_DIR }, ...layerEntries(input.optRoot));
+  const reserved = ['/tmp', '/proc', '/dev', TASK_DIR, RUNTIME_DIR, RUNTIME_API_DIR];
   for (const dir of input.exposed) {
     if (roots.some((root) => isWithin(dir, root)) || reserved.some((r) => isWithin(dir, r)))
       continue;
@@ -114,9 +113,28 @@ export function sandboxLayout(input: LayoutInput): MountOp[] {
     { op: 'ro-bind', src: input.runtimeApiDir, dest: RUNTIME_API_DIR },
     { op: 'bind', src: input.tmpDir, dest: '/tmp' },
   );
-  for (const dir of [...(input.optRoot ? [] : [OPT_DIR]), ...hides])
+  for (const dir of [...(optBound ? [] : [OPT_DIR]), ...hides])
     ops.push({ op: 'remount-ro', dest: dir });
   return ops;
+}
+
+/** The top-level entries of the merged layers, each bound at /opt/<name> on /opt's tmpfs. */
+function layerEntries(optRoot: string | undefined): MountOp[] {
+  if (optRoot === undefined) return [];
+  const root = fs.realpathSync(optRoot);
+  return fs
+    .readdirSync(root)
+    .sort()
+    .flatMap((name): MountOp[] => {
+      try {
+        const real = fs.realpathSync(path.join(root, name));
+        return isWithin(real, root)
+          ? [{ op: 'ro-bind', src: real, dest: `${OPT_DIR}/${name}` }]
+          : [];
+      } catch {
+        return []; // a dangling symlink: nothing to show
+      }
+    });
 }
 
 export function isWithin(child: string, parent: string): boolean {
