@@ -83,6 +83,8 @@ ERROR_DESCRIPTIONS = {
     'InvalidZipFileException': 'The deployment package could not be unzipped.',
     'ProvisionedConcurrencyConfigNotFoundException': 'The version has no provisioned '
     'concurrency config.',
+    'AccessDeniedException': "IAM's refusal (not in the Lambda model): another account's layer "
+    'that grants the caller nothing, or an operation only the layer\'s account may call.',
     'UnknownOperationException': 'No operation is served at this method and path. Answered for '
     'every request that matches no path of this document.',
     'PolicyLengthExceededException': 'The resource policy would be over 20,480 bytes.',
@@ -109,6 +111,18 @@ INLINE = {
     'StateReason',
     'LastUpdateStatusReason',
 }
+
+LAYER_VERSION_MEMBERS = [
+    'Content',
+    'LayerArn',
+    'LayerVersionArn',
+    'Description',
+    'CreatedDate',
+    'Version',
+    'CompatibleRuntimes',
+    'LicenseInfo',
+    'CompatibleArchitectures',
+]
 
 # The members we document of each structure, in the model's order. Request structures list what
 # the zod shapes of src/aws/function-rules.ts accept; response structures what the views emit.
@@ -289,6 +303,32 @@ MEMBERS = {
         'RevisionId',
     ],
     'ListAliasesResponse': ['NextMarker', 'Aliases'],
+    'PublishLayerVersionRequest': [
+        'Description',
+        'Content',
+        'CompatibleRuntimes',
+        'LicenseInfo',
+        'CompatibleArchitectures',
+    ],
+    'LayerVersionContentInput': ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'ZipFile'],
+    'PublishLayerVersionResponse': LAYER_VERSION_MEMBERS,
+    'GetLayerVersionResponse': LAYER_VERSION_MEMBERS,
+    'LayerVersionContentOutput': ['Location', 'CodeSha256', 'CodeSize'],
+    'LayerVersionsListItem': [
+        'LayerVersionArn',
+        'Version',
+        'Description',
+        'CreatedDate',
+        'CompatibleRuntimes',
+        'LicenseInfo',
+        'CompatibleArchitectures',
+    ],
+    'ListLayerVersionsResponse': ['NextMarker', 'LayerVersions'],
+    'ListLayersResponse': ['NextMarker', 'Layers'],
+    'LayersListItem': ['LayerName', 'LayerArn', 'LatestMatchingVersion'],
+    'AddLayerVersionPermissionRequest': ['StatementId', 'Action', 'Principal', 'OrganizationId'],
+    'AddLayerVersionPermissionResponse': ['Statement', 'RevisionId'],
+    'GetLayerVersionPolicyResponse': ['Policy', 'RevisionId'],
 }
 
 # Members this server accepts that the model does not have.
@@ -298,6 +338,15 @@ EXTRA_MEMBERS = {
         'description': 'Accepted and ignored (CreateFunctionRequest has no RevisionId on AWS).',
     },
 }
+
+LAYER_VERSION_REQUIRED = [
+    'Content',
+    'LayerArn',
+    'LayerVersionArn',
+    'Description',
+    'CreatedDate',
+    'Version',
+]
 
 # Members always present in what the server sends (the model marks no output member required).
 # Only structures that appear in responses alone are listed.
@@ -362,6 +411,15 @@ RESPONSE_REQUIRED = {
     'ListVersionsByFunctionResponse': ['Versions'],
     'AliasConfiguration': ['AliasArn', 'Name', 'FunctionVersion', 'Description', 'RevisionId'],
     'ListAliasesResponse': ['Aliases'],
+    'PublishLayerVersionResponse': LAYER_VERSION_REQUIRED,
+    'GetLayerVersionResponse': LAYER_VERSION_REQUIRED,
+    'LayerVersionContentOutput': ['Location', 'CodeSha256', 'CodeSize'],
+    'LayerVersionsListItem': ['LayerVersionArn', 'Version', 'Description', 'CreatedDate'],
+    'ListLayerVersionsResponse': ['LayerVersions'],
+    'ListLayersResponse': ['Layers'],
+    'LayersListItem': ['LayerName', 'LayerArn', 'LatestMatchingVersion'],
+    'AddLayerVersionPermissionResponse': ['Statement', 'RevisionId'],
+    'GetLayerVersionPolicyResponse': ['Policy', 'RevisionId'],
 }
 
 # Where this server's rules are stricter than the model's, or its behaviour differs from AWS's.
@@ -383,7 +441,17 @@ SHAPE_OVERRIDES = {
     },
     'LayerList': {
         'maxItems': 5,
-        'description': 'Layer version ARNs, stored as given (layer contents are not supported).',
+        'description': 'Layer version ARNs, at most one version per layer. Each must exist (not '
+        "deleted); another account's only where its policy grants the caller's account. Their "
+        'contents are merged, in order, at /opt.',
+    },
+    'LayerVersionContentInput': {
+        'description': 'The layer archive. Only ZipFile is supported: S3Bucket/S3Key are answered '
+        'as AWS answers for a bucket that does not exist.'
+    },
+    'LayerVersionContentOutput': {
+        'description': 'Location is a URL on this server (DownloadFunctionCode), not a presigned '
+        'S3 URL.'
     },
     'EnvironmentVariables': {
         'description': 'At most 4 KB in total (keys and values, as JSON). Reserved keys '
@@ -463,6 +531,20 @@ MEMBER_OVERRIDES = {
         'description': 'A stable ARN derived from the runtime. Left out by ListFunctions.'
     },
     ('FunctionConfiguration', 'Layers'): {'description': 'Present when the function has layers.'},
+    ('AddLayerVersionPermissionRequest', 'OrganizationId'): {
+        'description': 'Stored and shown; grants nothing here, since this server knows no '
+        'organizations.'
+    },
+    ('ListLayerVersionsResponse', 'NextMarker'): {
+        'description': 'Present when there are more versions: pass it as Marker.'
+    },
+    ('ListLayersResponse', 'NextMarker'): {
+        'description': 'Present when there are more layers: pass it as Marker.'
+    },
+    ('LayersListItem', 'LatestMatchingVersion'): {
+        'description': 'The newest version that matches CompatibleRuntime and '
+        'CompatibleArchitecture; layers with none are left out.'
+    },
     ('GetFunctionResponse', 'Tags'): {'description': 'Present when the function has tags.'},
     ('ListFunctionsResponse', 'NextMarker'): {
         'description': 'Present when there are more functions: pass it as Marker.'
@@ -778,6 +860,9 @@ EIC = '/2019-09-25/functions/{FunctionName}/event-invoke-config'
 NAME_ERRORS = ['ValidationException', 'ResourceNotFoundException']
 BODY_ERRORS = ['RequestEntityTooLargeException', 'InvalidRequestContentException']
 PC = '/2019-09-30/functions/{FunctionName}/provisioned-concurrency'
+LAYERS = '/2018-10-31/layers'
+LAYER_VERSION = f'{LAYERS}/{{LayerName}}/versions/{{VersionNumber}}'
+LAYER_ERRORS = ['ValidationException', 'InvalidParameterValueException', 'AccessDeniedException']
 
 OPERATIONS = [
     {
@@ -1085,11 +1170,135 @@ OPERATIONS = [
         'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
     },
     {
+        'name': 'PublishLayerVersion',
+        'method': 'post',
+        'path': f'{LAYERS}/{{LayerName}}/versions',
+        'tag': 'Layers',
+        'summary': 'Publishes the next version of a layer (creating the layer at version 1).',
+        'input': 'PublishLayerVersionRequest',
+        'path_params': ['LayerName'],
+        'status': 201,
+        'output': 'PublishLayerVersionResponse',
+        'body_limit': 69_905_067,
+        'errors': BODY_ERRORS + LAYER_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'ListLayerVersions',
+        'method': 'get',
+        'path': f'{LAYERS}/{{LayerName}}/versions',
+        'tag': 'Layers',
+        'summary': "A layer's versions, newest first (none for an unknown layer).",
+        'input': 'ListLayerVersionsRequest',
+        'path_params': ['LayerName'],
+        'query': ['CompatibleRuntime', 'Marker', 'MaxItems', 'CompatibleArchitecture'],
+        'status': 200,
+        'output': 'ListLayerVersionsResponse',
+        'errors': LAYER_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'GetLayerVersion',
+        'method': 'get',
+        'path': LAYER_VERSION,
+        'tag': 'Layers',
+        'summary': 'A layer version and the location of its content.',
+        'input': 'GetLayerVersionRequest',
+        'path_params': ['LayerName', 'VersionNumber'],
+        'status': 200,
+        'output': 'GetLayerVersionResponse',
+        'errors': LAYER_ERRORS + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteLayerVersion',
+        'method': 'delete',
+        'path': LAYER_VERSION,
+        'tag': 'Layers',
+        'summary': 'Deletes a layer version (204 also when there is none, as on AWS). Functions '
+        'that use it keep its content.',
+        'input': 'DeleteLayerVersionRequest',
+        'path_params': ['LayerName', 'VersionNumber'],
+        'status': 204,
+        'errors': LAYER_ERRORS + ['ServiceException'],
+    },
+    {
+        'name': 'GetLayerVersionByArn',
+        'method': 'get',
+        'path': f'{LAYERS}?find=LayerVersion',
+        'tag': 'Layers',
+        'summary': 'A layer version by its ARN.',
+        'description': '`find=LayerVersion` is part of the request URI, as in the AWS model: it '
+        'tells this operation from ListLayers on the same path.',
+        'input': 'GetLayerVersionByArnRequest',
+        'query': ['Arn'],
+        'status': 200,
+        'output': 'GetLayerVersionResponse',
+        'errors': LAYER_ERRORS + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'ListLayers',
+        'method': 'get',
+        'path': LAYERS,
+        'tag': 'Layers',
+        'summary': "The caller's layers by name, each with its latest matching version.",
+        'input': 'ListLayersRequest',
+        'query': ['CompatibleRuntime', 'Marker', 'MaxItems', 'CompatibleArchitecture'],
+        'status': 200,
+        'output': 'ListLayersResponse',
+        'errors': ['ValidationException', 'InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'AddLayerVersionPermission',
+        'method': 'post',
+        'path': f'{LAYER_VERSION}/policy',
+        'tag': 'Layers',
+        'summary': "Adds a statement to a layer version's resource policy (lets other accounts "
+        'use it).',
+        'input': 'AddLayerVersionPermissionRequest',
+        'path_params': ['LayerName', 'VersionNumber'],
+        'query': ['RevisionId'],
+        'status': 201,
+        'output': 'AddLayerVersionPermissionResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + LAYER_ERRORS
+        + [
+            'ResourceNotFoundException',
+            'ResourceConflictException',
+            'PreconditionFailedException',
+            'ServiceException',
+        ],
+    },
+    {
+        'name': 'GetLayerVersionPolicy',
+        'method': 'get',
+        'path': f'{LAYER_VERSION}/policy',
+        'tag': 'Layers',
+        'summary': "A layer version's resource policy, as a JSON string.",
+        'input': 'GetLayerVersionPolicyRequest',
+        'path_params': ['LayerName', 'VersionNumber'],
+        'status': 200,
+        'output': 'GetLayerVersionPolicyResponse',
+        'errors': LAYER_ERRORS + ['ResourceNotFoundException', 'ServiceException'],
+    },
+    {
+        'name': 'RemoveLayerVersionPermission',
+        'method': 'delete',
+        'path': f'{LAYER_VERSION}/policy/{{StatementId}}',
+        'tag': 'Layers',
+        'summary': "Removes a statement from a layer version's resource policy.",
+        'input': 'RemoveLayerVersionPermissionRequest',
+        'path_params': ['LayerName', 'VersionNumber', 'StatementId'],
+        'query': ['RevisionId'],
+        'status': 204,
+        'errors': LAYER_ERRORS
+        + ['ResourceNotFoundException', 'PreconditionFailedException', 'ServiceException'],
+    },
+    {
         'name': 'DownloadFunctionCode',
         'method': 'get',
         'path': '/_asimov/code/{Package}',
         'tag': 'Asimov',
-        'summary': 'Serves a deployment package as uploaded (GetFunction Code.Location).',
+        'summary': 'Serves a deployment package or layer archive as uploaded (GetFunction '
+        'Code.Location, GetLayerVersion Content.Location).',
         'description': 'Not an AWS operation: this server stands in for the presigned S3 URL of '
         'GetFunction. Package is the hex SHA-256 of the zip followed by `.zip`; the URL is not '
         'signed.',
@@ -1584,7 +1793,7 @@ def operation(op):
         params.append(dict(PACKAGE_PARAM))
     if '{Name}' in op['path']:
         params.append(parameter(op['input'], 'Name', 'path'))
-    for member in op.get('path_members', []):
+    for member in op.get('path_members', []) + op.get('path_params', []):
         params.append(parameter(op['input'], member, 'path'))
     for member in op.get('query', []):
         params.append(parameter(op['input'], member, 'query'))
@@ -1721,6 +1930,10 @@ def lambda_document():
             {
                 'name': 'Code signing',
                 'description': 'Code signing configs (2020-04-22, 2020-06-30), stored and returned.',
+            },
+            {
+                'name': 'Layers',
+                'description': 'Layers, their versions and their resource policies (2018-10-31).',
             },
             {'name': 'Asimov', 'description': 'Operations of this server that AWS does not have.'},
         ],

@@ -43,6 +43,11 @@ import { VersionService } from './control-plane/versions.js';
 import { aliasOperations } from './frontend/routes/aliases.js';
 import { versionOperations } from './frontend/routes/versions.js';
 import { LowdbStore } from './store/lowdb-store.js';
+import { referencedCode } from './control-plane/code-references.js';
+import { LayerService } from './control-plane/layers.js';
+import { LayerPermissionService } from './control-plane/layer-permissions.js';
+import { layerTree } from './control-plane/layer-references.js';
+import { layerOperations } from './frontend/routes/layers.js';
 
 export interface RunningServer {
   /** `http://host:port` of the Lambda API. */
@@ -64,6 +69,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const code = new CodeStore(codeRoot);
   await code.init();
   await code.collectGarbage(await referencedCode(store));
+  const layers = new LayerService(store, code);
+  const layerPermissions = new LayerPermissionService(store);
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
@@ -87,6 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
       },
       log,
+      layerTree: (arns) => layerTree(store, code, arns),
     },
   );
   const observers: FunctionObserver[] = [workers];
@@ -136,6 +144,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...tagOperations(new TagService(store)),
     ...functionSettingOperations(new RuntimeManagementService(store), new RecursionService(store)),
     ...codeSigningOperations(new CodeSigningService(store)),
+    ...layerOperations(layers, layerPermissions),
   ];
   const app = express();
   app.disable('x-powered-by');
@@ -173,13 +182,4 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (config.inMemory) await fs.rm(codeRoot, { recursive: true, force: true });
     },
   };
-}
-
-async function referencedCode(store: LowdbStore): Promise<Set<string>> {
-  const shas = new Set<string>();
-  for (const record of await store.allFunctions()) {
-    shas.add(record.latest.CodeSha256);
-    for (const version of Object.values(record.versions)) shas.add(version.CodeSha256);
-  }
-  return shas;
 }

@@ -25,3 +25,9 @@ export function codeSigningConfigArn(ns: Namespace, id: string): string {
 export const ARN_PATTERN =
   'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
 export const ANY_ARN = new RegExp(`^${ARN_PATTERN}$`);
+
+/** Layers: `arn:aws:lambda:<region>:<account>:layer:<name>`, and `…:<version>` for one version. */
+export function layerArn(ns: Namespace, name: string, version?: number): string {
+  const base = `arn:aws:lambda:${ns.region}:${ns.account}:layer:${name}`;
+  return version === undefined ? base : `${base}:${version}`;
+}

@@ -3,8 +3,9 @@
  * caller or the service is at fault, and the name of the message field in the JSON body (AWS
  * spells it `message` for some errors and `Message` for others; the SDKs read both, but tools
  * that parse the raw body do not). Status and field names are those of the botocore service
- * model, `data/lambda/2015-03-31/service-2.json`; ValidationException and
- * RequestEntityTooLargeException are real AWS answers the model does not list.
+ * model, `data/lambda/2015-03-31/service-2.json`; ValidationException,
+ * RequestEntityTooLargeException and AccessDeniedException (IAM's refusal, for another account's
+ * layer without a grant) are real AWS answers the model does not list.
  */
 export const ERROR_CATALOGUE = {
   ValidationException: { status: 400, fault: 'User', field: 'message' },
@@ -17,6 +18,7 @@ export const ERROR_CATALOGUE = {
   RequestEntityTooLargeException: { status: 413, fault: 'User', field: 'message' },
   UnsupportedMediaTypeException: { status: 415, fault: 'User', field: 'message' },
   TooManyRequestsException: { status: 429, fault: 'User', field: 'message' },
+  AccessDeniedException: { status: 403, fault: 'User', field: 'Message' },
   ServiceException: { status: 500, fault: 'Service', field: 'Message' },
   ResourceNotReadyException: { status: 502, fault: 'Service', field: 'message' },
   InvalidRuntimeException: { status: 502, fault: 'Service', field: 'Message' },

@@ -59,3 +59,46 @@ function lengthProblem(raw: string, field: string, max: number): string {
     ? `Value '${raw}' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to 1`
     : `Value '${raw}' at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`;
 }
+
+/** A layer as the layer operations address it: the layer's namespace and its name. */
+export interface LayerRef {
+  ns: Namespace;
+  name: string;
+}
+
+/** The model's LayerName: a name, or a layer ARN naming the account and region it lives in. */
+const LAYER_NAME =
+  /^(?:arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+)|([a-zA-Z0-9-_]+))$/;
+const PRINTED_LAYER_NAME =
+  '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
+
+/** The model's LayerVersionArn. */
+const LAYER_VERSION_ARN =
+  /^arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)$/;
+const PRINTED_LAYER_VERSION_ARN =
+  'arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+';
+
+export function parseLayerName(raw: string, ns: Namespace): LayerRef {
+  if (raw.length < 1 || raw.length > 140)
+    throw validationError([lengthProblem(raw, 'layerName', 140)]);
+  const parts = LAYER_NAME.exec(raw);
+  if (!parts) throw validationError([patternProblem(raw, 'layerName', PRINTED_LAYER_NAME)]);
+  if (parts[4] !== undefined) return { ns, name: parts[4] };
+  return {
+    ns: { region: parts[1] as string, account: parts[2] as string },
+    name: parts[3] as string,
+  };
+}
+
+/** GetLayerVersionByArn's `Arn`, and the members of a function's Layers. */
+export function parseLayerVersionArn(raw: string, field = 'arn'): LayerRef & { version: number } {
+  if (raw.length < 1 || raw.length > 140) throw validationError([lengthProblem(raw, field, 140)]);
+  const parts = LAYER_VERSION_ARN.exec(raw);
+  if (!parts) throw validationError([patternProblem(raw, field, PRINTED_LAYER_VERSION_ARN)]);
+  const [, region, account, name, version] = parts as unknown as string[];
+  return { ns: { region, account } as Namespace, name: name as string, version: Number(version) };
+}
+
+function patternProblem(raw: string, field: string, printed: string): string {
+  return `Value '${raw}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${printed}`;
+}

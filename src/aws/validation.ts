@@ -50,10 +50,11 @@ export class Constraints {
     return this;
   }
 
-  pattern(value: string | undefined, field: string, re: RegExp): this {
+  /** `printed` is the model's pattern where the anchored RegExp's source reads differently. */
+  pattern(value: string | undefined, field: string, re: RegExp, printed?: string): this {
     if (value === undefined || re.test(value)) return this;
-    const printed = re.source.replace(/^\^/, '').replace(/\$$/, '');
-    return this.fail(value, field, `Member must satisfy regular expression pattern: ${printed}`);
+    const shown = printed ?? re.source.replace(/^\^/, '').replace(/\$$/, '');
+    return this.fail(value, field, `Member must satisfy regular expression pattern: ${shown}`);
   }
 
   /** A pattern whose model text cannot be a regex source as is (alternations, say): printed as given. */
@@ -81,6 +82,11 @@ export class Constraints {
   add(problems: readonly string[]): this {
     this.problems.push(...problems);
     return this;
+  }
+
+  /** A rule the other checks do not express, failed by `shown` (how AWS prints the value). */
+  custom(shown: string, field: string, rule: string): this {
+    return this.fail(shown, field, rule);
   }
 
   /** Throws the collected problems as one ValidationException, if there are any. */

@@ -10,7 +10,7 @@ export const ACCOUNT_LIMITS = {
 
 /**
  * GetAccountSettings: the limits (concurrency as configured, less what functions reserve), and
- * the usage summed over the namespace's functions and versions.
+ * the usage summed over the namespace's functions, versions and layer versions.
  */
 export async function getAccountSettings(
   store: MetadataStore,
@@ -23,6 +23,11 @@ export async function getAccountSettings(
   for (const record of functions) {
     for (const version of [record.latest, ...Object.values(record.versions)])
       totalCodeSize += version.CodeSize;
+  }
+  // AWS counts layer archives too (AccountUsage.TotalCodeSize: "deployment packages and layer archives").
+  for (const layer of await store.listLayers(ns)) {
+    for (const version of Object.values(layer.versions))
+      if (!version.deleted) totalCodeSize += version.CodeSize;
   }
   return {
     AccountLimit: {

@@ -4,6 +4,7 @@ import { Constraints } from '../aws/validation.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
 import { toConfiguration, type FunctionConfiguration } from './function-view.js';
+import { layerSizes } from './layer-references.js';
 
 export interface ListFunctionsQuery {
   Marker?: string;
@@ -33,8 +34,16 @@ export async function listFunctions(
   const start = query.Marker === undefined ? 0 : positionAfter(entries, query.Marker);
   const size = Math.min(query.MaxItems ?? PAGE_LIMIT, PAGE_LIMIT);
   const page = entries.slice(start, start + size);
+  const layerSizesOf = await layerSizes(
+    store,
+    page.map(([, version]) => version),
+  );
   const Functions = page.map(([record, version]) =>
-    toConfiguration(record, version, { qualifiedArn: all, forList: true }),
+    toConfiguration(record, version, {
+      qualifiedArn: all,
+      forList: true,
+      layerSizes: layerSizesOf,
+    }),
   );
   const last = page[page.length - 1];
   return start + size < entries.length && last

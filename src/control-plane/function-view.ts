@@ -21,6 +21,8 @@ export interface ViewOptions {
   /** An alias the caller named: AWS shows the alias's ARN with the version it resolves to. */
   arnQualifier?: string;
   forList?: boolean;
+  /** CodeSize of the layer versions the version uses, by ARN (see layer-references.ts). */
+  layerSizes?: ReadonlyMap<string, number>;
 }
 
 /** A stored version as AWS's FunctionConfiguration, deriving the names, ARNs and layer list. */
@@ -45,7 +47,8 @@ export function toConfiguration(
       ? { RuntimeVersionArn: runtimeVersionArn(ns.region, version.Runtime) }
       : undefined,
   };
-  if (Layers.length > 0) view.Layers = Layers.map((Arn) => ({ Arn, CodeSize: 0 }));
+  if (Layers.length > 0)
+    view.Layers = Layers.map((Arn) => ({ Arn, CodeSize: options.layerSizes?.get(Arn) ?? 0 }));
   if (options.forList) for (const field of GET_ONLY_FIELDS) delete view[field];
   return dropUndefined(view);
 }

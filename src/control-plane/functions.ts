@@ -19,9 +19,11 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
 import { isAliasName } from '../aws/alias-rules.js';
 import { refuseAliasedVersion } from './aliases.js';
+import { releaseUnused } from './code-references.js';
 import { decodeZipFile, requireZipSource } from './code-source.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
-import { toConfiguration, type FunctionConfiguration } from './function-view.js';
+import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
+import { checkLayerReferences, layerSizes } from './layer-references.js';
 import { effectiveQualifier, LATEST, publishVersion, resolveVersion } from './versions.js';
 
 /** Told when a function's code or configuration changes, so running environments can be retired. */
@@ -66,6 +68,7 @@ export class FunctionService {
     if (input.CodeSigningConfigArn) {
       await requireCodeSigningConfig(this.store, ns, input.CodeSigningConfigArn);
     }
+    await checkLayerReferences(this.store, ns, input.Layers);
     const stored = await this.code.put(zip);
     const created = (await this.storeCode(stored.sha256, () =>
       this.store.mutateFunction(ns, ref.name, (current) => {
@@ -75,7 +78,7 @@ export class FunctionService {
     )) as FunctionRecord;
     this.lifecycle.settle(ns, ref.name, stored.sha256);
     const version = input.Publish ? created.versions['1'] : created.latest;
-    return toConfiguration(created, version ?? created.latest, { qualifiedArn: false });
+    return this.view(created, version ?? created.latest, { qualifiedArn: false });
   }
 
   async get(ns: Namespace, rawName: string, qualifier?: string): Promise<GetFunctionResult> {
@@ -83,7 +86,7 @@ export class FunctionService {
     const { record, version, qualified } = found;
     const arnQualifier = isAliasName(found.qualifier ?? '') ? found.qualifier : undefined;
     return {
-      configuration: toConfiguration(record, version, { qualifiedArn: qualified, arnQualifier }),
+      configuration: await this.view(record, version, { qualifiedArn: qualified, arnQualifier }),
       codeSha256: version.CodeSha256,
       tags: record.tags,
       reservedConcurrency: record.reservedConcurrency,
@@ -107,20 +110,23 @@ export class FunctionService {
     if (qualifier === LATEST) {
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     }
-    let dropped: string[] = [];
+    let dropped: VersionRecord[] = [];
     await this.store.mutateFunction(ns, ref.name, (current) => {
       if (!current) throw notFound(`Function not found: ${functionArn(ns, ref.name, qualifier)}`);
       if (qualifier === undefined) {
-        dropped = codeOf(current);
+        dropped = [current.latest, ...Object.values(current.versions)];
         return null;
       }
-      dropped = [resolveVersion(ns, current, qualifier).CodeSha256];
+      dropped = [resolveVersion(ns, current, qualifier)];
       refuseAliasedVersion(current, qualifier);
       const { [qualifier]: _removed, ...versions } = current.versions;
       return { ...current, versions };
     });
     this.observer.functionChanged(ns, ref.name);
-    await this.releaseUnused(dropped);
+    await this.releaseUnused(
+      dropped.map((version) => version.CodeSha256),
+      dropped.flatMap((version) => version.Layers),
+    );
   }
 
   async updateCode(
@@ -161,10 +167,18 @@ export class FunctionService {
     }
   }
 
-  private async releaseUnused(shas: string[]): Promise<void> {
-    const all = await this.store.allFunctions();
-    const referenced = new Set(all.flatMap(codeOf));
-    for (const sha of new Set(shas)) await this.code.release(sha, referenced.has(sha));
+  private async releaseUnused(shas: string[], layerArns: string[] = []): Promise<void> {
+    await releaseUnused(this.store, this.code, shas, layerArns);
+  }
+
+  /** The FunctionConfiguration of a version, with its layers' sizes. */
+  private async view(
+    record: FunctionRecord,
+    version: VersionRecord,
+    options: ViewOptions,
+  ): Promise<FunctionConfiguration> {
+    const sizes = await layerSizes(this.store, [version]);
+    return toConfiguration(record, version, { ...options, layerSizes: sizes });
   }
 
   async updateConfiguration(
@@ -177,13 +191,16 @@ export class FunctionService {
     checkConfigRules(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
+    await checkLayerReferences(this.store, ns, input.Layers);
     const changes = {
       ...configChanges(input),
       ...loggingChanges(current.latest.LoggingConfig, input.LoggingConfig),
     };
     const next = { ...current.latest, ...changes };
     checkRuntimeAndHandler(next.Runtime, next.Handler);
-    return this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
+    const updated = await this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
+    if (input.Layers) await this.releaseUnused([], current.latest.Layers);
+    return updated;
   }
 
   /** Resolves any accepted name form plus qualifier to the stored record and version. */
@@ -262,14 +279,14 @@ export class FunctionService {
     })) as FunctionRecord;
     this.observer.functionChanged(ns, name);
     this.lifecycle.settle(ns, name, record.latest.CodeSha256);
-    return toConfiguration(record, published ?? record.latest, { qualifiedArn: false });
+    return this.view(record, published ?? record.latest, { qualifiedArn: false });
   }
 
   private dryRunView(
     record: FunctionRecord,
     changes: Partial<VersionRecord>,
-  ): FunctionConfiguration {
-    return toConfiguration(record, { ...record.latest, ...changes }, { qualifiedArn: false });
+  ): Promise<FunctionConfiguration> {
+    return this.view(record, { ...record.latest, ...changes }, { qualifiedArn: false });
   }
 
   private newRecord(
@@ -317,10 +334,6 @@ export class FunctionService {
     };
     return input.Publish ? publishVersion(record).record : record;
   }
-}
-
-function codeOf(record: FunctionRecord): string[] {
-  return [record.latest, ...Object.values(record.versions)].map((version) => version.CodeSha256);
 }
 
 /** UpdateFunctionConfiguration changes only the members present in the request. */

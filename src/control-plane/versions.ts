@@ -1,3 +1,4 @@
+import { layerSizes } from './layer-references.js';
 import type { PublishVersionInput } from '../aws/alias-rules.js';
 import { functionArn, type Namespace } from '../aws/arn.js';
 import { invalidParameter, notFound } from '../aws/errors.js';
@@ -122,7 +123,9 @@ export class VersionService {
       published = result.version;
       return result.record;
     })) as FunctionRecord;
-    return toConfiguration(record, published as VersionRecord, { qualifiedArn: true });
+    const version = published as VersionRecord;
+    const sizes = await layerSizes(this.store, [version]);
+    return toConfiguration(record, version, { qualifiedArn: true, layerSizes: sizes });
   }
 
   /** $LATEST first, then the versions by number; the Marker is the last version shown. */
@@ -139,8 +142,9 @@ export class VersionService {
     const start = query.Marker === undefined ? 0 : positionAfter(versions, query.Marker);
     const size = Math.min(query.MaxItems ?? PAGE_LIMIT, PAGE_LIMIT);
     const page = versions.slice(start, start + size);
+    const sizes = await layerSizes(this.store, page);
     const Versions = page.map((version) =>
-      toConfiguration(record, version, { qualifiedArn: true, forList: true }),
+      toConfiguration(record, version, { qualifiedArn: true, forList: true, layerSizes: sizes }),
     );
     const last = page[page.length - 1];
     return start + size < versions.length && last

@@ -24,9 +24,9 @@ export class RuntimeCommands {
 
   constructor(private readonly interpreters: Record<string, string>) {}
 
-  async commandFor(runtime: string, taskRoot: string): Promise<RuntimeCommand> {
+  async commandFor(runtime: string, taskRoot: string, optRoot?: string): Promise<RuntimeCommand> {
     const family = runtimeFamily(runtime);
-    if (family === 'provided') return this.custom(taskRoot);
+    if (family === 'provided') return this.custom(taskRoot, optRoot);
     if (family === 'nodejs') {
       const node = await this.interpreter(runtime, family, process.execPath);
       return { command: node, args: [path.join(RUNTIMES_DIR, 'nodejs', 'bootstrap.mjs')], env: {} };
@@ -43,9 +43,11 @@ export class RuntimeCommands {
   }
 
   /** AWS looks for the bootstrap in the function's code, then in /opt (layers). */
-  private custom(taskRoot: string): RuntimeCommand {
-    const bootstrap = path.join(taskRoot, 'bootstrap');
-    return { command: bootstrap, args: [], env: {} };
+  private custom(taskRoot: string, optRoot?: string): RuntimeCommand {
+    const own = path.join(taskRoot, 'bootstrap');
+    const layered = optRoot && path.join(optRoot, 'bootstrap');
+    const useLayer = layered && !exists(own) && exists(layered);
+    return { command: useLayer ? layered : own, args: [], env: {} };
   }
 
   private async interpreter(runtime: string, family: string, fallback: string): Promise<string> {
@@ -79,6 +81,10 @@ async function resolveExecutable(command: string): Promise<string | null> {
 }
 
 const run = promisify(execFile);
+
+/** lstat, as the bootstrap itself may be a symlink that the runtime's exec then reports on. */
+const exists = (file: string): boolean =>
+  fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
 
 function noInterpreter(runtime: string, command: string): LambdaError {
   return new LambdaError(

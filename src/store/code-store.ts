@@ -20,6 +20,7 @@ const hex = (sha256: string): string => Buffer.from(sha256, 'base64').toString('
  */
 export class CodeStore {
   private readonly extracting = new Map<string, Promise<string>>();
+  private readonly merging = new Map<string, Promise<string>>();
   /** Blobs written by a request that has not yet stored the metadata that refers to them. */
   private readonly pinned = new Map<string, number>();
 
@@ -28,6 +29,7 @@ export class CodeStore {
   async init(): Promise<void> {
     await fs.mkdir(path.join(this.root, 'blobs'), { recursive: true });
     await fs.mkdir(path.join(this.root, 'trees'), { recursive: true });
+    await fs.mkdir(path.join(this.root, 'merged'), { recursive: true });
   }
 
   /**
@@ -68,6 +70,11 @@ export class CodeStore {
     if (this.pinned.has(sha256)) return;
     await fs.rm(this.blobPath(sha256), { force: true });
     await fs.rm(this.treePath(sha256), { recursive: true, force: true });
+    const part = mergedPart(sha256);
+    for (const entry of await fs.readdir(path.join(this.root, 'merged'))) {
+      if (entry.split('-').includes(part))
+        await fs.rm(path.join(this.root, 'merged', entry), { recursive: true, force: true });
+    }
   }
 
   blobPath(sha256: string): string {
@@ -96,8 +103,46 @@ export class CodeStore {
     return work;
   }
 
-  /** Removes blobs and trees no function refers to, and temp files a crash left behind. */
+  /**
+   * The layers of a function merged into one tree, in order, later layers over earlier ones (as
+   * AWS extracts them into /opt): one layer is its own tree; several are merged once per ordered
+   * list and kept under `merged/` until one of their blobs is released.
+   */
+  async ensureMergedTree(shas: readonly string[]): Promise<string | undefined> {
+    if (shas.length === 0) return undefined;
+    if (shas.length === 1) return this.ensureTree(shas[0] as string);
+    const id = shas.map(mergedPart).join('-');
+    const target = path.join(this.root, 'merged', id);
+    const pending = this.merging.get(id);
+    if (pending) return pending;
+    if (await exists(target)) return target;
+    const work = this.merge(shas, target).finally(() => this.merging.delete(id));
+    this.merging.set(id, work);
+    return work;
+  }
+
+  private async merge(shas: readonly string[], target: string): Promise<string> {
+    const trees = [];
+    for (const sha of shas) trees.push(await this.ensureTree(sha));
+    const tmp = `${target}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      await fs.mkdir(tmp, { mode: 0o755 });
+      for (const tree of trees) await overlay(tree, tmp);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      if (!(await exists(target))) throw err;
+    }
+    return target;
+  }
+
+  /** Removes blobs and trees no function or layer refers to, and temp files a crash left behind. */
   async collectGarbage(referenced: Set<string>): Promise<void> {
+    const parts = new Set([...referenced].map(mergedPart));
+    for (const entry of await fs.readdir(path.join(this.root, 'merged'))) {
+      if (entry.endsWith('.tmp') || !entry.split('-').every((part) => parts.has(part)))
+        await fs.rm(path.join(this.root, 'merged', entry), { recursive: true, force: true });
+    }
     const keep = new Set([...referenced].map(hex));
     for (const dir of ['blobs', 'trees']) {
       for (const entry of await fs.readdir(path.join(this.root, dir))) {
@@ -111,6 +156,32 @@ export class CodeStore {
 
   private isBusy(hexId: string): boolean {
     return [...this.extracting.keys(), ...this.pinned.keys()].some((sha) => hex(sha) === hexId);
+  }
+}
+
+/** A blob's part of a merged tree's name: 128 bits of its digest keep five within NAME_MAX. */
+const mergedPart = (sha256: string): string => hex(sha256).slice(0, 32);
+
+/**
+ * Copies `from` over `into`: files and symlinks replace whatever was at their path, directories
+ * merge. Nothing already in `into` is followed (a symlink an earlier layer put where this one has
+ * a directory is replaced by the directory), so every write stays inside `into`. Files are
+ * hard-linked where possible: the extracted trees are never written to.
+ */
+async function overlay(from: string, into: string): Promise<void> {
+  for (const entry of await fs.readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const dest = path.join(into, entry.name);
+    const existing = await fs.lstat(dest).catch(() => undefined);
+    if (entry.isDirectory()) {
+      if (existing && !existing.isDirectory()) await fs.rm(dest, { recursive: true, force: true });
+      if (!existing?.isDirectory()) await fs.mkdir(dest, { mode: 0o755 });
+      await overlay(source, dest);
+      continue;
+    }
+    if (existing) await fs.rm(dest, { recursive: true, force: true });
+    if (entry.isSymbolicLink()) await fs.symlink(await fs.readlink(source), dest);
+    else await fs.link(source, dest).catch(() => fs.copyFile(source, dest));
   }
 }
 

@@ -5,12 +5,18 @@ import { JSONFile } from 'lowdb/node';
 import type { Namespace } from '../aws/arn.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { EventQueueStore } from './event-queue-store.js';
-import type { CodeSigningConfigRecord, FunctionRecord, QueuedEvent } from './records.js';
+import type {
+  CodeSigningConfigRecord,
+  FunctionRecord,
+  LayerRecord,
+  QueuedEvent,
+} from './records.js';
 
 interface Data {
   functions: Record<string, FunctionRecord>;
   events: Record<string, QueuedEvent>;
   codeSigningConfigs: Record<string, CodeSigningConfigRecord>;
+  layers: Record<string, LayerRecord>;
 }
 
 const key = (ns: Namespace, name: string): string => `${ns.account}/${ns.region}/${name}`;
@@ -23,7 +29,7 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
   private constructor(private readonly db: Low<Data>) {}
 
   static async open(dataDir: string | null): Promise<LowdbStore> {
-    const initial: Data = { functions: {}, events: {}, codeSigningConfigs: {} };
+    const initial: Data = { functions: {}, events: {}, codeSigningConfigs: {}, layers: {} };
     let db: Low<Data>;
     if (dataDir === null) {
       db = new Low<Data>(new Memory<Data>(), initial);
@@ -36,6 +42,7 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
     db.data.functions ??= {};
     db.data.events ??= {};
     db.data.codeSigningConfigs ??= {};
+    db.data.layers ??= {};
     return new LowdbStore(db);
   }
 
@@ -72,6 +79,43 @@ export class LowdbStore implements MetadataStore, EventQueueStore {
     } catch (err) {
       if (before === undefined) delete functions[k];
       else functions[k] = before;
+      throw err;
+    }
+    return next;
+  }
+
+  async getLayer(ns: Namespace, name: string): Promise<LayerRecord | undefined> {
+    return this.db.data.layers[key(ns, name)];
+  }
+
+  async listLayers(ns: Namespace): Promise<LayerRecord[]> {
+    const prefix = `${ns.account}/${ns.region}/`;
+    return Object.entries(this.db.data.layers)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, record]) => record)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async allLayers(): Promise<LayerRecord[]> {
+    return Object.values(this.db.data.layers);
+  }
+
+  async mutateLayer(
+    ns: Namespace,
+    name: string,
+    change: (current: LayerRecord | undefined) => LayerRecord | null,
+  ): Promise<LayerRecord | null> {
+    const k = key(ns, name);
+    const layers = this.db.data.layers;
+    const before = layers[k];
+    const next = change(before);
+    if (next === null) delete layers[k];
+    else layers[k] = next;
+    try {
+      await this.db.write();
+    } catch (err) {
+      if (before === undefined) delete layers[k];
+      else layers[k] = before;
       throw err;
     }
     return next;

@@ -1,5 +1,5 @@
 import type { Namespace } from '../aws/arn.js';
-import type { CodeSigningConfigRecord, FunctionRecord } from './records.js';
+import type { CodeSigningConfigRecord, FunctionRecord, LayerRecord } from './records.js';
 
 /**
  * Where metadata lives. lowdb is the default; the interface is what a networked store
@@ -22,6 +22,17 @@ export interface MetadataStore {
     name: string,
     change: (current: FunctionRecord | undefined) => FunctionRecord | null,
   ): Promise<FunctionRecord | null>;
+  getLayer(ns: Namespace, name: string): Promise<LayerRecord | undefined>;
+  /** The namespace's layers, sorted by name. */
+  listLayers(ns: Namespace): Promise<LayerRecord[]>;
+  /** Every layer of every namespace (for code garbage collection). */
+  allLayers(): Promise<LayerRecord[]>;
+  /** Reads, changes and writes one layer atomically, as mutateFunction does for functions. */
+  mutateLayer(
+    ns: Namespace,
+    name: string,
+    change: (current: LayerRecord | undefined) => LayerRecord | null,
+  ): Promise<LayerRecord | null>;
   /** The sum of the namespace's reserved concurrency (AWS counts it per account and region). */
   reservedConcurrencyTotal(ns: Namespace): Promise<number>;
   getCodeSigningConfig(ns: Namespace, id: string): Promise<CodeSigningConfigRecord | undefined>;

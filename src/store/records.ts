@@ -134,6 +134,39 @@ export interface ProvisionedConcurrencyRecord {
 }
 
 /**
+ * A layer of one account and region: its versions by number. The record outlives its versions,
+ * since AWS never hands out a version number twice.
+ */
+export interface LayerRecord {
+  account: string;
+  region: string;
+  name: string;
+  /** The last version number handed out. */
+  lastVersion: number;
+  versions: Record<string, LayerVersionRecord>;
+}
+
+/** One published layer version; ARNs are derived by the control plane's view. */
+export interface LayerVersionRecord {
+  Version: number;
+  Description: string;
+  CreatedDate: string;
+  CompatibleRuntimes?: string[];
+  CompatibleArchitectures?: string[];
+  LicenseInfo?: string;
+  /** Base64 of the SHA-256 of the zip; the code store keys blobs by it. */
+  CodeSha256: string;
+  CodeSize: number;
+  /** AddLayerVersionPermission: absent until the first statement, removed with the last. */
+  policy?: PolicyRecord;
+  /**
+   * DeleteLayerVersion: gone for the layer operations and for new references, while functions
+   * that already use it keep its content (AWS keeps a copy for them).
+   */
+  deleted?: boolean;
+}
+
+/**
  * An event accepted by an asynchronous Invoke (202) and not yet finished: it survives restarts
  * and leaves the queue only when it succeeded, reached a destination, or was dropped with a reason.
  */

@@ -26,6 +26,8 @@ export interface WorkerManagerOptions {
   endpointUrl?: string;
   echo: (functionName: string, line: string) => void;
   log: (line: string) => void;
+  /** The merged tree of a function's layers (by ARN, in order), for its environments' /opt. */
+  layerTree?: (layerArns: readonly string[]) => Promise<string | undefined>;
 }
 
 /** A provisioned concurrency config as the worker manager applies it to one published version. */
@@ -346,7 +348,10 @@ export class WorkerManager implements FunctionObserver {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
     const taskRoot = await this.code.ensureTree(version.CodeSha256);
-    const command = await this.runtimes.commandFor(version.Runtime ?? 'provided.al2023', taskRoot);
+    const optRoot =
+      version.Layers.length > 0 ? await this.options.layerTree?.(version.Layers) : undefined;
+    const runtime = version.Runtime ?? 'provided.al2023';
+    const command = await this.runtimes.commandFor(runtime, taskRoot, optRoot);
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
     const settings = {
@@ -359,6 +364,7 @@ export class WorkerManager implements FunctionObserver {
       this.placement.executor.createEnvironment({
         id,
         taskRoot,
+        optRoot,
         command: command.command,
         args: command.args,
         env: lambdaEnvironment({

@@ -19,6 +19,10 @@ import {
   PutFunctionConcurrencyBody,
   UpdateFunctionConfigurationBody,
 } from '../../src/aws/function-rules.js';
+import {
+  AddLayerVersionPermissionBody,
+  PublishLayerVersionBody,
+} from '../../src/aws/layer-rules.js';
 import { ALL_RUNTIMES } from '../../src/aws/runtimes.js';
 import { loadConfig } from '../../src/config.js';
 import { EventInvokeConfigBody } from '../../src/control-plane/event-invoke-configs.js';
@@ -478,6 +482,8 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   CreateCodeSigningConfig: CreateCodeSigningConfigBody,
   UpdateCodeSigningConfig: UpdateCodeSigningConfigBody,
   PutFunctionCodeSigningConfig: PutFunctionCodeSigningConfigBody,
+  PublishLayerVersion: PublishLayerVersionBody,
+  AddLayerVersionPermission: AddLayerVersionPermissionBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------
@@ -731,6 +737,9 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
     }
 
     it('function management', async () => {
+      await call('PublishLayerVersion', '/2018-10-31/layers/shared/versions', {
+        body: JSON.stringify({ Content: { ZipFile: zip } }),
+      });
       const created = await call('CreateFunction', '/2015-03-31/functions', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -1235,6 +1244,114 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
       const gone = await call('GetCodeSigningConfig', config);
       assert.equal(gone.headers.get('x-amzn-errortype'), 'ResourceNotFoundException');
       await call('DeleteFunction', fn('policy-doc'));
+    });
+
+    it('layers', async () => {
+      const versions = '/2018-10-31/layers/documented-layer/versions';
+      const published = await call('PublishLayerVersion', versions, {
+        body: JSON.stringify({
+          Content: { ZipFile: zip },
+          Description: 'every member',
+          CompatibleRuntimes: ['nodejs20.x'],
+          CompatibleArchitectures: ['x86_64', 'arm64'],
+          LicenseInfo: 'MIT',
+        }),
+      });
+      assert.equal(published.status, 201);
+      await call('PublishLayerVersion', versions, {
+        body: JSON.stringify({ Content: { ZipFile: zip } }),
+      });
+      const arn = String(published.json.LayerVersionArn);
+      await call('GetLayerVersion', `${versions}/1`);
+      await call('GetLayerVersionByArn', '/2018-10-31/layers', { query: { Arn: arn } });
+      const page = await call('ListLayerVersions', versions, { query: { MaxItems: '1' } });
+      assert.equal(typeof page.json.NextMarker, 'string');
+      await call('ListLayerVersions', versions, {
+        query: { Marker: String(page.json.NextMarker), CompatibleRuntime: 'nodejs20.x' },
+      });
+      await call('ListLayers', '/2018-10-31/layers', { query: { MaxItems: '1' } });
+      await call('ListLayers', '/2018-10-31/layers', {
+        query: { CompatibleArchitecture: 'arm64' },
+      });
+      const added = await call('AddLayerVersionPermission', `${versions}/1/policy`, {
+        body: JSON.stringify({
+          StatementId: 'all',
+          Action: 'lambda:GetLayerVersion',
+          Principal: '*',
+          OrganizationId: 'o-abcdefghij',
+        }),
+      });
+      assert.equal(added.status, 201);
+      await call('GetLayerVersionPolicy', `${versions}/1/policy`);
+      const other = {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=111111111111/20240101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0',
+      };
+      const cases: [string, string, Parameters<typeof call>[2], string][] = [
+        ['GetLayerVersion', `${versions}/9`, {}, 'ResourceNotFoundException'],
+        ['GetLayerVersion', `${versions}/0`, {}, 'InvalidParameterValueException'],
+        ['GetLayerVersion', '/2018-10-31/layers/bad%20name/versions/1', {}, 'ValidationException'],
+        [
+          'GetLayerVersion',
+          `/2018-10-31/layers/${encodeURIComponent(arn.replace(/:1$/, ''))}/versions/1`,
+          { headers: other },
+          'AccessDeniedException',
+        ],
+        [
+          'GetLayerVersionByArn',
+          '/2018-10-31/layers',
+          { query: { Arn: 'x' } },
+          'ValidationException',
+        ],
+        ['ListLayers', '/2018-10-31/layers', { query: { MaxItems: '51' } }, 'ValidationException'],
+        ['PublishLayerVersion', versions, { body: '{' }, 'InvalidRequestContentException'],
+        [
+          'PublishLayerVersion',
+          versions,
+          { body: JSON.stringify({ Content: { ZipFile: 'bm90IGEgemlw' } }) },
+          'InvalidParameterValueException',
+        ],
+        [
+          'AddLayerVersionPermission',
+          `${versions}/1/policy`,
+          {
+            body: JSON.stringify({
+              StatementId: 'all',
+              Action: 'lambda:GetLayerVersion',
+              Principal: '*',
+            }),
+          },
+          'ResourceConflictException',
+        ],
+        [
+          'AddLayerVersionPermission',
+          `${versions}/1/policy`,
+          {
+            query: { RevisionId: 'stale' },
+            body: JSON.stringify({
+              StatementId: 'new',
+              Action: 'lambda:GetLayerVersion',
+              Principal: '*',
+            }),
+          },
+          'PreconditionFailedException',
+        ],
+        [
+          'RemoveLayerVersionPermission',
+          `${versions}/1/policy/none`,
+          {},
+          'ResourceNotFoundException',
+        ],
+        ['GetLayerVersionPolicy', `${versions}/2/policy`, {}, 'ResourceNotFoundException'],
+      ];
+      for (const [name, path, init, code] of cases) {
+        const answer = await call(name, path, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, `${name} ${path}`);
+      }
+      const removed = await call('RemoveLayerVersionPermission', `${versions}/1/policy/all`);
+      assert.equal(removed.status, 204);
+      for (const version of ['1', '2', '3'])
+        assert.equal((await call('DeleteLayerVersion', `${versions}/${version}`)).status, 204);
     });
 
     it('errors', async () => {

@@ -26,6 +26,7 @@ import {
   readHostRoot,
   sandboxLayout,
   sandboxView,
+  unsandboxedView,
   type HostRoot,
   type MountOp,
 } from './sandbox.js';
@@ -111,6 +112,7 @@ export class ProcessExecutor implements Executor {
       const ops = sandboxLayout({
         host: (this.hostRoot ??= readHostRoot()),
         taskRoot: spec.taskRoot,
+        optRoot: spec.optRoot,
         tmpDir,
         runtimesDir: RUNTIMES_DIR,
         runtimeApiDir: RUNTIME_API_SRC,
@@ -177,9 +179,10 @@ class ProcessEnvironment implements EnvironmentHandle {
   ) {}
 
   startRuntime(): RuntimeProcess {
-    const child = spawn(this.spec.command, this.spec.args, {
+    const view = unsandboxedView(this.spec);
+    const child = spawn(view.command, this.spec.args, {
       cwd: this.spec.taskRoot,
-      env: { ...this.spec.env, TMPDIR: this.tmpDir },
+      env: { ...view.env, TMPDIR: this.tmpDir },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -5,7 +5,7 @@ import type { EnvironmentSpec } from '../executor.js';
 /**
  * What an execution environment sees, whichever tool builds it (bubblewrap or unshare): the
  * host's system directories read-only, the function's code at /var/task, our runtimes at
- * /var/runtime, an empty read-only /opt (layers), a private /tmp, its own /proc and a minimal
+ * /var/runtime, its layers read-only at /opt (empty without), a private /tmp, its own /proc and a minimal
  * /dev. Everything else of the host (home directories, the server's data and code store, other
  * environments' /tmp) is absent. The plan is a list of mount operations, applied in order.
  */
@@ -16,6 +16,7 @@ export const SANDBOX_GID = 990;
 export const SANDBOX_USER = 'sbx_user1051';
 
 export const TASK_DIR = '/var/task';
+export const OPT_DIR = '/opt';
 export const RUNTIME_DIR = '/var/runtime';
 /** Our bootstraps read `../../runtime-api/protocol.json` relative to themselves. */
 export const RUNTIME_API_DIR = '/var/runtime-api';
@@ -66,6 +67,8 @@ export interface LayoutInput {
   host: HostRoot;
   /** Host path of the extracted code (read-only at /var/task). */
   taskRoot: string;
+  /** Host path of the merged layers (read-only at /opt); an empty /opt without. */
+  optRoot?: string;
   /** Host path of the environment's /tmp (a tmpfs of EphemeralStorage where possible). */
   tmpDir: string;
   /** Host paths of src/runtimes and src/runtime-api (for its protocol.json). */
@@ -85,11 +88,12 @@ export function sandboxLayout(input: LayoutInput): MountOp[] {
   for (const dir of roots) ops.push({ op: 'ro-bind', src: dir, dest: dir });
   for (const link of input.host.symlinks)
     ops.push({ op: 'symlink', target: link.target, dest: `/${link.name}` });
-  ops.push(
-    { op: 'proc', dest: '/proc' },
-    { op: 'dev', dest: '/dev' },
-    { op: 'tmpfs', dest: '/opt' },
-  );
+  ops.push({ op: 'proc', dest: '/proc' }, { op: 'dev', dest: '/dev' });
+  // An interpreter under /opt (a CI's tool cache) needs /opt to take its mount point.
+  const optShared = input.exposed.some((dir) => isWithin(dir, OPT_DIR));
+  const optBound = input.optRoot !== undefined && !optShared;
+  if (optBound) ops.push({ op: 'ro-bind', src: input.optRoot as string, dest: OPT_DIR });
+  else ops.push({ op: 'tmpfs', dest: OPT_DIR }, ...layerEntries(input.optRoot));
   const reserved = ['/tmp', '/proc', '/dev', TASK_DIR, RUNTIME_DIR, RUNTIME_API_DIR];
   for (const dir of input.exposed) {
     if (roots.some((root) => isWithin(dir, root)) || reserved.some((r) => isWithin(dir, r)))
@@ -109,8 +113,28 @@ export function sandboxLayout(input: LayoutInput): MountOp[] {
     { op: 'ro-bind', src: input.runtimeApiDir, dest: RUNTIME_API_DIR },
     { op: 'bind', src: input.tmpDir, dest: '/tmp' },
   );
-  for (const dir of ['/opt', ...hides]) ops.push({ op: 'remount-ro', dest: dir });
+  for (const dir of [...(optBound ? [] : [OPT_DIR]), ...hides])
+    ops.push({ op: 'remount-ro', dest: dir });
   return ops;
+}
+
+/** The top-level entries of the merged layers, each bound at /opt/<name> on /opt's tmpfs. */
+function layerEntries(optRoot: string | undefined): MountOp[] {
+  if (optRoot === undefined) return [];
+  const root = fs.realpathSync(optRoot);
+  return fs
+    .readdirSync(root)
+    .sort()
+    .flatMap((name): MountOp[] => {
+      try {
+        const real = fs.realpathSync(path.join(root, name));
+        return isWithin(real, root)
+          ? [{ op: 'ro-bind', src: real, dest: `${OPT_DIR}/${name}` }]
+          : [];
+      } catch {
+        return []; // a dangling symlink: nothing to show
+      }
+    });
 }
 
 export function isWithin(child: string, parent: string): boolean {
@@ -146,9 +170,10 @@ export function sandboxView(
     for (const [host, inside] of [
       [spec.taskRoot, TASK_DIR],
       [runtimesDir, RUNTIME_DIR],
+      ...(spec.optRoot ? [[spec.optRoot, OPT_DIR] as const] : []),
     ] as const) {
-      if (value === host) return inside;
-      if (value.startsWith(`${host}/`)) return inside + value.slice(host.length);
+      const moved = movePath(value, host, inside);
+      if (moved !== undefined) return moved;
     }
     return value;
   };
@@ -157,6 +182,35 @@ export function sandboxView(
     env[key] = value.includes('/') ? value.split(':').map(toInside).join(':') : value;
   env.LAMBDA_TASK_ROOT = TASK_DIR;
   return { command: toInside(spec.command), args: spec.args.map(toInside), env };
+}
+
+/**
+ * Where no mount namespace can put the layers at /opt (sandbox `none`), the paths under /opt in
+ * the command and variables (NODE_PATH, PATH's /opt/bin, LD_LIBRARY_PATH's /opt/lib) are
+ * rewritten to the merged tree, and our bootstraps read its place from OPT_ROOT_VARIABLE (the
+ * Python runtime's /opt/python search paths).
+ */
+export function unsandboxedView(spec: EnvironmentSpec): {
+  command: string;
+  env: Record<string, string>;
+} {
+  const optRoot = spec.optRoot;
+  if (!optRoot) return { command: spec.command, env: spec.env };
+  const toHost = (value: string): string => movePath(value, OPT_DIR, optRoot) ?? value;
+  const env: Record<string, string> = { [OPT_ROOT_VARIABLE]: optRoot };
+  for (const [key, value] of Object.entries(spec.env))
+    env[key] = value.includes('/') ? value.split(':').map(toHost).join(':') : value;
+  return { command: toHost(spec.command), env };
+}
+
+/** Read (and removed from the environment) by src/runtimes' bootstraps. */
+export const OPT_ROOT_VARIABLE = '_ASIMOV_OPT_ROOT';
+
+/** `from` or a path below it, moved under `to`; undefined for any other value. */
+function movePath(value: string, from: string, to: string): string | undefined {
+  if (value === from) return to;
+  if (value.startsWith(`${from}/`)) return to + value.slice(from.length);
+  return undefined;
 }
 
 /**

@@ -131,7 +131,7 @@ export function functionOperations(
   ];
 }
 
-function queryInteger(value: string, name: string): number {
+export function queryInteger(value: string, name: string): number {
   if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
   return Number(value);
 }

@@ -14,6 +14,8 @@ import { RuntimeApiClient } from './runtime-api-client.mjs';
 const EXIT_UNCAUGHT_EXCEPTION = 129;
 const EXIT_UNHANDLED_REJECTION = 128;
 
+// Set only where /opt could not be mounted; NODE_PATH already names the layers' place.
+delete process.env._ASIMOV_OPT_ROOT;
 patchConsole();
 const client = new RuntimeApiClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
 let exiting = false;

@@ -571,10 +571,15 @@ def set_up_sys_path():
     # AWS's order: the task root, then the layers' site-packages, then
     # /opt/python. It leaves the layer paths to PYTHONPATH when that is set.
     task_root = os.environ.get('LAMBDA_TASK_ROOT') or os.getcwd()
+    # The layers are at /opt, or elsewhere where the server cannot mount them there.
+    opt_root = os.environ.pop('_ASIMOV_OPT_ROOT', '/opt')
     layer_dirs = []
     if 'PYTHONPATH' not in os.environ:
         version = '%d.%d' % sys.version_info[:2]
-        layer_dirs = ['/opt/python/lib/python%s/site-packages' % version, '/opt/python']
+        layer_dirs = [
+            '%s/python/lib/python%s/site-packages' % (opt_root, version),
+            '%s/python' % opt_root,
+        ]
     sys.path[0:0] = [task_root] + layer_dirs
     # Site directories, so .pth files shipped with the code or a layer work.
     for directory in [task_root] + layer_dirs:
