@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
+  PutFunctionConcurrencyCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   ListFunctionUrlConfigsCommand,
@@ -543,6 +545,31 @@ describe('function URLs served over HTTP (curl)', () => {
     const res = await curl([...resolveToLoopback(shapedUrl), `${shapedUrl}?mode=error`]);
     assert.equal(res.status, 502);
     assert.equal(res.body.toString(), 'Internal Server Error');
+  });
+
+  it('keeps Invoke limits: a throttle is a 429, an event over 6 MB a 413', async () => {
+    await client.send(
+      new PutFunctionConcurrencyCommand({
+        FunctionName: 'shaped',
+        ReservedConcurrentExecutions: 0,
+      }),
+    );
+    const throttled = await curl([...resolveToLoopback(shapedUrl), `${shapedUrl}?mode=string`]);
+    assert.equal(throttled.status, 429);
+    assert.deepEqual(throttled.json(), { Message: 'Rate Exceeded.' });
+    await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'shaped' }));
+
+    const file = path.join(server.dataDir, 'big.txt');
+    await fs.writeFile(file, 'x'.repeat(6_291_456 + 1));
+    const big = await curl([
+      ...resolveToLoopback(echoUrl),
+      echoUrl,
+      '--data-binary',
+      `@${file}`,
+      '-H',
+      'content-type: text/plain',
+    ]);
+    assert.equal(big.status, 413);
   });
 
   it('answers an unknown URL id with 403 {"Message":null}', async () => {
