@@ -329,6 +329,53 @@ MEMBERS = {
     'AddLayerVersionPermissionRequest': ['StatementId', 'Action', 'Principal', 'OrganizationId'],
     'AddLayerVersionPermissionResponse': ['Statement', 'RevisionId'],
     'GetLayerVersionPolicyResponse': ['Policy', 'RevisionId'],
+    # Function URLs (src/control-plane/function-urls.ts).
+    'CreateFunctionUrlConfigRequest': ['AuthType', 'Cors', 'InvokeMode'],
+    'UpdateFunctionUrlConfigRequest': ['AuthType', 'Cors', 'InvokeMode'],
+    'Cors': [
+        'AllowCredentials',
+        'AllowHeaders',
+        'AllowMethods',
+        'AllowOrigins',
+        'ExposeHeaders',
+        'MaxAge',
+    ],
+    'CreateFunctionUrlConfigResponse': [
+        'FunctionUrl',
+        'FunctionArn',
+        'AuthType',
+        'Cors',
+        'CreationTime',
+        'InvokeMode',
+    ],
+    'GetFunctionUrlConfigResponse': [
+        'FunctionUrl',
+        'FunctionArn',
+        'AuthType',
+        'Cors',
+        'CreationTime',
+        'LastModifiedTime',
+        'InvokeMode',
+    ],
+    'UpdateFunctionUrlConfigResponse': [
+        'FunctionUrl',
+        'FunctionArn',
+        'AuthType',
+        'Cors',
+        'CreationTime',
+        'LastModifiedTime',
+        'InvokeMode',
+    ],
+    'FunctionUrlConfig': [
+        'FunctionUrl',
+        'FunctionArn',
+        'CreationTime',
+        'LastModifiedTime',
+        'Cors',
+        'AuthType',
+        'InvokeMode',
+    ],
+    'ListFunctionUrlConfigsResponse': ['FunctionUrlConfigs', 'NextMarker'],
 }
 
 # Members this server accepts that the model does not have.
@@ -420,6 +467,30 @@ RESPONSE_REQUIRED = {
     'LayersListItem': ['LayerName', 'LayerArn', 'LatestMatchingVersion'],
     'AddLayerVersionPermissionResponse': ['Statement', 'RevisionId'],
     'GetLayerVersionPolicyResponse': ['Policy', 'RevisionId'],
+    'GetFunctionUrlConfigResponse': [
+        'FunctionUrl',
+        'FunctionArn',
+        'AuthType',
+        'CreationTime',
+        'LastModifiedTime',
+        'InvokeMode',
+    ],
+    'UpdateFunctionUrlConfigResponse': [
+        'FunctionUrl',
+        'FunctionArn',
+        'AuthType',
+        'CreationTime',
+        'LastModifiedTime',
+        'InvokeMode',
+    ],
+    'FunctionUrlConfig': [
+        'FunctionUrl',
+        'FunctionArn',
+        'CreationTime',
+        'LastModifiedTime',
+        'AuthType',
+        'InvokeMode',
+    ],
 }
 
 # Where this server's rules are stricter than the model's, or its behaviour differs from AWS's.
@@ -463,6 +534,15 @@ SHAPE_OVERRIDES = {
         'with an InvalidParameterValueException.'
     },
     'PackageType': {'description': 'Only Zip is supported; Image is refused.'},
+    'FunctionUrl': {
+        'description': 'On this server `http://<url-id>.lambda-url.<region>.localhost:<port>/` '
+        '(on AWS `https://<url-id>.lambda-url.<region>.on.aws/`). It is served: see the README '
+        'for the host-style and path-style forms.'
+    },
+    'InvokeMode': {
+        'description': 'BUFFERED (the default) or RESPONSE_STREAM. RESPONSE_STREAM is stored; '
+        'the URL serves such functions buffered for now.'
+    },
     'FunctionCodeLocation': {
         'description': 'Location is a URL on this server (DownloadFunctionCode), not a presigned '
         'S3 URL.'
@@ -863,6 +943,7 @@ PC = '/2019-09-30/functions/{FunctionName}/provisioned-concurrency'
 LAYERS = '/2018-10-31/layers'
 LAYER_VERSION = f'{LAYERS}/{{LayerName}}/versions/{{VersionNumber}}'
 LAYER_ERRORS = ['ValidationException', 'InvalidParameterValueException', 'AccessDeniedException']
+URL = '/2021-10-31/functions/{FunctionName}/url'
 
 OPERATIONS = [
     {
@@ -1291,6 +1372,71 @@ OPERATIONS = [
         'status': 204,
         'errors': LAYER_ERRORS
         + ['ResourceNotFoundException', 'PreconditionFailedException', 'ServiceException'],
+    },
+    {
+        'name': 'CreateFunctionUrlConfig',
+        'method': 'post',
+        'path': URL,
+        'tag': 'Function URLs',
+        'summary': 'Creates the HTTP endpoint of a function (or of an alias, with Qualifier).',
+        'description': 'Qualifier must name an existing alias; $LATEST and version numbers are '
+        'refused (ValidationException), as on AWS.',
+        'input': 'CreateFunctionUrlConfigRequest',
+        'query': ['Qualifier'],
+        'status': 201,
+        'output': 'CreateFunctionUrlConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + ['InvalidParameterValueException', 'ResourceConflictException', 'ServiceException'],
+    },
+    {
+        'name': 'GetFunctionUrlConfig',
+        'method': 'get',
+        'path': URL,
+        'tag': 'Function URLs',
+        'summary': "A function's (or alias's) URL configuration.",
+        'input': 'GetFunctionUrlConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'GetFunctionUrlConfigResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'UpdateFunctionUrlConfig',
+        'method': 'put',
+        'path': URL,
+        'tag': 'Function URLs',
+        'summary': 'Changes the members given (a Cors given replaces the stored one).',
+        'input': 'UpdateFunctionUrlConfigRequest',
+        'query': ['Qualifier'],
+        'status': 200,
+        'output': 'UpdateFunctionUrlConfigResponse',
+        'body_limit': 6_291_456,
+        'errors': BODY_ERRORS + NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'DeleteFunctionUrlConfig',
+        'method': 'delete',
+        'path': URL,
+        'tag': 'Function URLs',
+        'summary': 'Removes a URL configuration; its URL stops answering.',
+        'input': 'DeleteFunctionUrlConfigRequest',
+        'query': ['Qualifier'],
+        'status': 204,
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
+    },
+    {
+        'name': 'ListFunctionUrlConfigs',
+        'method': 'get',
+        'path': f'{URL}s',
+        'tag': 'Function URLs',
+        'summary': "A function's URL configurations: the function's own, then its aliases'.",
+        'input': 'ListFunctionUrlConfigsRequest',
+        'query': ['Marker', 'MaxItems'],
+        'status': 200,
+        'output': 'ListFunctionUrlConfigsResponse',
+        'errors': NAME_ERRORS + ['InvalidParameterValueException', 'ServiceException'],
     },
     {
         'name': 'DownloadFunctionCode',
@@ -1934,6 +2080,12 @@ def lambda_document():
             {
                 'name': 'Layers',
                 'description': 'Layers, their versions and their resource policies (2018-10-31).',
+            },
+            {
+                'name': 'Function URLs',
+                'description': 'Function URL configurations (2021-10-31). The URLs themselves '
+                'are served by this server too; they are HTTP endpoints, not API operations, and '
+                'are described in the README.',
             },
             {'name': 'Asimov', 'description': 'Operations of this server that AWS does not have.'},
         ],

@@ -18,6 +18,10 @@ import { concurrencyOperations } from './frontend/routes/concurrency.js';
 import { EventInvokeConfigService } from './control-plane/event-invoke-configs.js';
 import { eventInvokeConfigOperations } from './frontend/routes/event-invoke-configs.js';
 import { invokeAsyncOperations } from './frontend/routes/invoke-async.js';
+import { FunctionUrlService } from './control-plane/function-urls.js';
+import { functionUrlOperations } from './frontend/routes/function-urls.js';
+import { functionUrlRouter } from './function-urls/url-router.js';
+import { urlDomain } from './aws/function-url-rules.js';
 import { CounterService } from './workers/counter-service.js';
 import { CodeSigningService } from './control-plane/code-signing.js';
 import { PermissionService } from './control-plane/permissions.js';
@@ -126,6 +130,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   observers.push(provisioned);
   const versions = new VersionService(store, functions);
   const aliases = new AliasService(store, provisioned);
+  // Function URLs name the port this server listens on, known once it listens.
+  const listening = { port: 0 };
+  const functionUrls = new FunctionUrlService(
+    store,
+    (urlId, region) => `http://${urlDomain(urlId, region)}:${listening.port}/`,
+  );
   await lifecycle.resume();
   await provisioned.resume();
 
@@ -145,11 +155,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...functionSettingOperations(new RuntimeManagementService(store), new RecursionService(store)),
     ...codeSigningOperations(new CodeSigningService(store)),
     ...layerOperations(layers, layerPermissions),
+    ...functionUrlOperations(functionUrls),
   ];
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(requestContext(config.defaultRegion));
+  app.use(functionUrlRouter({ urls: functionUrls, invocations, port: () => listening.port }));
   mount(app, operations);
   app.use(() => {
     throw new LambdaError('UnknownOperationException', 'Unknown operation');
@@ -163,6 +175,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     server.listen(config.port, config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
+  listening.port = port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   endpoint.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await events.resume();

@@ -27,6 +27,7 @@ import { ALL_RUNTIMES } from '../../src/aws/runtimes.js';
 import { loadConfig } from '../../src/config.js';
 import { EventInvokeConfigBody } from '../../src/control-plane/event-invoke-configs.js';
 import { PutProvisionedConcurrencyConfigBody } from '../../src/control-plane/provisioned-concurrency.js';
+import { FunctionUrlConfigBody } from '../../src/aws/function-url-rules.js';
 import protocol from '../../src/runtime-api/protocol.json' with { type: 'json' };
 import { startServer, type RunningServer } from '../../src/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
@@ -484,6 +485,8 @@ const REQUEST_SHAPES: Record<string, unknown> = {
   PutFunctionCodeSigningConfig: PutFunctionCodeSigningConfigBody,
   PublishLayerVersion: PublishLayerVersionBody,
   AddLayerVersionPermission: AddLayerVersionPermissionBody,
+  CreateFunctionUrlConfig: FunctionUrlConfigBody,
+  UpdateFunctionUrlConfig: FunctionUrlConfigBody,
 };
 
 // ---- The tests ------------------------------------------------------------------------------
@@ -1352,6 +1355,78 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
       assert.equal(removed.status, 204);
       for (const version of ['1', '2', '3'])
         assert.equal((await call('DeleteLayerVersion', `${versions}/${version}`)).status, 204);
+    });
+
+    it('function URLs', async () => {
+      await call('CreateFunction', '/2015-03-31/functions', {
+        body: JSON.stringify({
+          FunctionName: 'url-doc',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
+      });
+      const url = (rest = '') => `/2021-10-31/functions/url-doc/url${rest}`;
+      const cors = {
+        AllowCredentials: true,
+        AllowHeaders: ['x-custom'],
+        AllowMethods: ['GET', 'POST'],
+        AllowOrigins: ['https://example.com'],
+        ExposeHeaders: ['x-exposed'],
+        MaxAge: 60,
+      };
+      const created = await call('CreateFunctionUrlConfig', url(), {
+        body: JSON.stringify({ AuthType: 'NONE', Cors: cors, InvokeMode: 'BUFFERED' }),
+      });
+      assert.equal(created.status, 201);
+      await call('GetFunctionUrlConfig', url());
+      await call('UpdateFunctionUrlConfig', url(), {
+        body: JSON.stringify({ AuthType: 'AWS_IAM' }),
+      });
+      const page = await call('ListFunctionUrlConfigs', url('s'), { query: { MaxItems: '1' } });
+      assert.equal((page.json.FunctionUrlConfigs as unknown[]).length, 1);
+      const cases: [string, string, Parameters<typeof call>[2], string][] = [
+        [
+          'CreateFunctionUrlConfig',
+          url(),
+          { body: JSON.stringify({ AuthType: 'NONE' }) },
+          'ResourceConflictException',
+        ],
+        ['CreateFunctionUrlConfig', url(), { body: '{}' }, 'ValidationException'],
+        [
+          'CreateFunctionUrlConfig',
+          url(),
+          { body: JSON.stringify({ AuthType: 'NONE', Cors: { AllowMethods: ['GET'] } }) },
+          'InvalidParameterValueException',
+        ],
+        ['UpdateFunctionUrlConfig', url(), { body: '{' }, 'InvalidRequestContentException'],
+        ['GetFunctionUrlConfig', url(), { query: { Qualifier: '1' } }, 'ValidationException'],
+        [
+          'GetFunctionUrlConfig',
+          url(),
+          { query: { Qualifier: 'live' } },
+          'ResourceNotFoundException',
+        ],
+        [
+          'ListFunctionUrlConfigs',
+          url('s'),
+          { query: { MaxItems: 'x' } },
+          'InvalidParameterValueException',
+        ],
+        [
+          'ListFunctionUrlConfigs',
+          '/2021-10-31/functions/missing/urls',
+          {},
+          'ResourceNotFoundException',
+        ],
+      ];
+      for (const [name, path, init, code] of cases) {
+        const answer = await call(name, path, init);
+        assert.equal(answer.headers.get('x-amzn-errortype'), code, `${name} ${path}`);
+      }
+      assert.equal((await call('DeleteFunctionUrlConfig', url())).status, 204);
+      await call('DeleteFunction', fn('url-doc'));
     });
 
     it('errors', async () => {
