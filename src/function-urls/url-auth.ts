@@ -50,15 +50,44 @@ function scoped(
 }
 
 /**
- * Whether the function's resource policy lets this request invoke the URL. Allows everything
- * for now: enforcement of the statements with `lambda:InvokeFunctionUrl` (and its
- * `lambda:FunctionUrlAuthType` condition) that AddPermission stores in `record.policies` comes
- * when the permissions work is merged; AWS then answers 403 Forbidden without such a statement.
+ * Whether the function's resource policy lets this request invoke the URL, as Lambda decides it:
+ * a NONE URL needs a statement granting `lambda:InvokeFunctionUrl` to everyone (`*`); an AWS_IAM
+ * URL lets its own account in (its IAM policies are not modelled here) and other accounts only
+ * through a statement naming them. A statement's `lambda:FunctionUrlAuthType` condition must
+ * match the URL's AuthType. The policy is the one of the URL's qualifier: the function's own for
+ * the unqualified URL, the alias's for an alias URL.
  */
 export function authorizeUrlRequest(
-  _record: FunctionRecord,
-  _qualifierKey: string,
-  _request: IncomingMessage,
+  record: FunctionRecord,
+  qualifierKey: string,
+  authType: 'NONE' | 'AWS_IAM',
+  caller?: IamCaller,
 ): boolean {
-  return true;
+  if (authType === 'AWS_IAM' && caller?.accountId === record.account) return true;
+  const policyKey = qualifierKey === '$LATEST' ? '' : qualifierKey;
+  const statements = record.policies?.[policyKey]?.Statement ?? [];
+  return statements.some((statement) => grantsUrlInvoke(statement, authType, caller));
+}
+
+function grantsUrlInvoke(
+  statement: Record<string, unknown>,
+  authType: string,
+  caller?: IamCaller,
+): boolean {
+  if (statement.Effect !== 'Allow') return false;
+  if (statement.Action !== 'lambda:InvokeFunctionUrl' && statement.Action !== 'lambda:*') {
+    return false;
+  }
+  const condition = statement.Condition as Record<string, Record<string, string>> | undefined;
+  const required = condition?.StringEquals?.['lambda:FunctionUrlAuthType'];
+  if (required !== undefined && required !== authType) return false;
+  return principalMatches(statement.Principal, caller);
+}
+
+/** `*` is everyone; `{AWS: arn:aws:iam::<account>:root}` one signed account. */
+function principalMatches(principal: unknown, caller?: IamCaller): boolean {
+  if (principal === '*') return true;
+  const aws = (principal as { AWS?: unknown } | undefined)?.AWS;
+  if (aws === '*') return true;
+  return caller !== undefined && aws === `arn:aws:iam::${caller.accountId}:root`;
 }

@@ -5,6 +5,7 @@ import type { FunctionUrlService, UrlTarget } from '../control-plane/function-ur
 import { LATEST } from '../control-plane/versions.js';
 import { readBody } from '../frontend/body.js';
 import { requestIdOf } from '../frontend/request-context.js';
+import { drainRequest } from '../http/drain.js';
 import { endWithBytes } from '../http/end-with-bytes.js';
 import type { InvocationService } from '../invocation/invocation-service.js';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../invocation/payload.js';
@@ -69,7 +70,8 @@ async function serve(deps: UrlRouterDeps, req: Request, res: Response, routed: R
     caller = iamCaller(req, routed.rawQueryString, record.region) ?? undefined;
     if (!caller) return write(req, res, denied(FORBIDDEN));
   }
-  if (!authorizeUrlRequest(record, key, req)) return write(req, res, denied(FORBIDDEN));
+  if (!authorizeUrlRequest(record, key, config.AuthType, caller))
+    return write(req, res, denied(FORBIDDEN));
   const answer = await invokeUrl(deps, req, res, target, routed, caller);
   write(req, res, withCorsHeaders(answer, cors, req));
 }
@@ -108,8 +110,11 @@ async function invokeUrl(
     );
     return result.functionError ? internalServerError() : urlAnswer(result.payload);
   } catch (err) {
-    if (err instanceof LambdaError) return invokeRefused(err);
-    throw err;
+    if (!(err instanceof LambdaError)) throw err;
+    if (err.code === 'RequestEntityTooLargeException') {
+      await drainRequest(req, 4 * MAX_SYNC_PAYLOAD_BYTES);
+    }
+    return invokeRefused(err);
   }
 }
 

@@ -41,6 +41,21 @@ describe('function URL configurations through the aws CLI and boto3', () => {
       AllowMethods: ['GET'],
       MaxAge: 60,
     });
+    // AWS lets nobody through a NONE URL until the function's policy says everyone may.
+    assert.equal((await curl([...resolveToLoopback(url), url])).status, 403);
+    await lambda([
+      'add-permission',
+      '--function-name',
+      'cli-url',
+      '--statement-id',
+      'FunctionURLAllowPublicAccess',
+      '--action',
+      'lambda:InvokeFunctionUrl',
+      '--principal',
+      '*',
+      '--function-url-auth-type',
+      'NONE',
+    ]);
     const answer = await curl([...resolveToLoopback(url), url]);
     assert.equal(answer.body.toString(), 'from cli');
 
@@ -88,6 +103,8 @@ describe('function URL configurations through the aws CLI and boto3', () => {
       `
 created = client.create_function_url_config(FunctionName='boto-url', AuthType='NONE',
     Cors={'AllowOrigins': ['*'], 'AllowCredentials': True}, InvokeMode='RESPONSE_STREAM')
+client.add_permission(FunctionName='boto-url', StatementId='public', Principal='*',
+    Action='lambda:InvokeFunctionUrl', FunctionUrlAuthType='NONE')
 got = client.get_function_url_config(FunctionName='boto-url')
 pages = client.get_paginator('list_function_url_configs').paginate(FunctionName='boto-url')
 configs = [c for page in pages for c in page['FunctionUrlConfigs']]

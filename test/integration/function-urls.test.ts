@@ -3,6 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  AddPermissionCommand,
+  CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
   DeleteFunctionConcurrencyCommand,
@@ -20,6 +22,10 @@ import { lambdaClient, startTestServer, type TestServer } from '../helpers/serve
 
 /** Returns the event it was invoked with: the URL's answer is that event as JSON. */
 const ECHO = 'exports.handler = async (event) => event;';
+
+/** Says which version ran, and under which ARN it was invoked. */
+const VERSION_ECHO =
+  'exports.handler = async (_e, ctx) => ({ version: ctx.functionVersion, arn: ctx.invokedFunctionArn });';
 
 /** Answers by `?mode=`: each of AWS's response shapes, and a failure. */
 const SHAPED = `
@@ -92,6 +98,28 @@ async function refusal(promise: Promise<unknown>): Promise<ErrorShape> {
 
 const createUrl = (client: LambdaClient, input: CreateFunctionUrlConfigCommandInput) =>
   client.send(new CreateFunctionUrlConfigCommand(input));
+
+/**
+ * A NONE URL as the console and SAM make one: the config, plus the statement that AWS requires
+ * before it lets anyone in (a URL without it answers 403).
+ */
+async function createPublicUrl(
+  client: LambdaClient,
+  input: Omit<CreateFunctionUrlConfigCommandInput, 'AuthType'>,
+) {
+  const config = await createUrl(client, { ...input, AuthType: 'NONE' });
+  await client.send(
+    new AddPermissionCommand({
+      FunctionName: input.FunctionName,
+      Qualifier: input.Qualifier,
+      StatementId: 'FunctionURLAllowPublicAccess',
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    }),
+  );
+  return config;
+}
 
 describe('function URL configurations (SDK)', () => {
   let server: TestServer;
@@ -306,10 +334,7 @@ describe('function URL configurations (SDK)', () => {
 
   it('DeleteFunction removes the URL configs, and the URL stops answering', async () => {
     await deploy(client, 'short-lived', { 'index.js': ECHO });
-    const { FunctionUrl } = await createUrl(client, {
-      FunctionName: 'short-lived',
-      AuthType: 'NONE',
-    });
+    const { FunctionUrl } = await createPublicUrl(client, { FunctionName: 'short-lived' });
     assert.equal((await curl([...resolveToLoopback(FunctionUrl!), FunctionUrl!])).status, 200);
     await client.send(new DeleteFunctionCommand({ FunctionName: 'short-lived' }));
     await deploy(client, 'short-lived', { 'index.js': ECHO });
@@ -339,19 +364,12 @@ describe('function URL ids are stored: stable across restarts, and alias URLs', 
     dataDir = first.dataDir;
     let client = lambdaClient(first.url);
     await deploy(client, 'kept', { 'index.js': ECHO }, { Publish: true });
-    const before = await createUrl(client, { FunctionName: 'kept', AuthType: 'NONE' });
+    const before = await createPublicUrl(client, { FunctionName: 'kept' });
+    await client.send(
+      new CreateAliasCommand({ FunctionName: 'kept', Name: 'live', FunctionVersion: '1' }),
+    );
     await first.close();
     first = undefined;
-
-    // Aliases are another module's operations: an alias record is written as they store one.
-    const file = path.join(dataDir, 'metadata.json');
-    const db = JSON.parse(await fs.readFile(file, 'utf8')) as {
-      functions: Record<string, { aliases?: Record<string, unknown> }>;
-    };
-    const record = db.functions['000000000000/us-east-1/kept'];
-    assert.ok(record);
-    record.aliases = { live: { FunctionVersion: '1', Description: '', RevisionId: 'r' } };
-    await fs.writeFile(file, JSON.stringify(db));
 
     second = await startTestServer({ dataDir });
     client = lambdaClient(second.url);
@@ -401,9 +419,8 @@ describe('function URLs served over HTTP (curl)', () => {
     client = lambdaClient(server.url);
     await deploy(client, 'echo', { 'index.js': ECHO });
     await deploy(client, 'shaped', { 'index.js': SHAPED });
-    echoUrl = (await createUrl(client, { FunctionName: 'echo', AuthType: 'NONE' })).FunctionUrl!;
-    shapedUrl = (await createUrl(client, { FunctionName: 'shaped', AuthType: 'NONE' }))
-      .FunctionUrl!;
+    echoUrl = (await createPublicUrl(client, { FunctionName: 'echo' })).FunctionUrl!;
+    shapedUrl = (await createPublicUrl(client, { FunctionName: 'shaped' })).FunctionUrl!;
   });
   after(() => server.close());
 
@@ -610,9 +627,8 @@ describe('function URLs served over HTTP (curl)', () => {
 
   it('answers CORS preflights from the Cors config and adds CORS headers to responses', async () => {
     await deploy(client, 'cors', { 'index.js': ECHO });
-    const { FunctionUrl } = await createUrl(client, {
+    const { FunctionUrl } = await createPublicUrl(client, {
       FunctionName: 'cors',
-      AuthType: 'NONE',
       Cors: {
         AllowOrigins: ['https://app.example'],
         AllowMethods: ['GET', 'POST'],
@@ -673,6 +689,46 @@ describe('function URLs served over HTTP (curl)', () => {
     assert.equal((passed.json() as EchoedEvent).requestContext.http.method, 'OPTIONS');
   });
 
+  it('NONE: only a public InvokeFunctionUrl statement with a matching AuthType lets callers in', async () => {
+    await deploy(client, 'guarded', { 'index.js': ECHO });
+    const { FunctionUrl } = await createUrl(client, { FunctionName: 'guarded', AuthType: 'NONE' });
+    const url = FunctionUrl!;
+    const status = async () => (await curl([...resolveToLoopback(url), url])).status;
+    assert.equal(await status(), 403);
+    const grant = (StatementId: string, extra: Record<string, string>) =>
+      client.send(
+        new AddPermissionCommand({
+          FunctionName: 'guarded',
+          StatementId,
+          Action: 'lambda:InvokeFunctionUrl',
+          Principal: '*',
+          ...extra,
+        }),
+      );
+    await grant('iam-only', { FunctionUrlAuthType: 'AWS_IAM' });
+    assert.equal(await status(), 403);
+    await grant('public', { FunctionUrlAuthType: 'NONE' });
+    assert.equal(await status(), 200);
+  });
+
+  it('an alias URL runs the version its alias points at, under the alias policy', async () => {
+    await deploy(client, 'versioned', { 'index.js': VERSION_ECHO }, { Publish: true });
+    await client.send(
+      new CreateAliasCommand({ FunctionName: 'versioned', Name: 'live', FunctionVersion: '1' }),
+    );
+    const { FunctionUrl } = await createPublicUrl(client, {
+      FunctionName: 'versioned',
+      Qualifier: 'live',
+    });
+    const url = FunctionUrl!;
+    const answer = await curl([...resolveToLoopback(url), url]);
+    assert.equal(answer.status, 200, answer.body.toString());
+    assert.deepEqual(answer.json(), {
+      version: '1',
+      arn: 'arn:aws:lambda:us-east-1:000000000000:function:versioned:live',
+    });
+  });
+
   it('AWS_IAM: unsigned requests get 403, SigV4-signed ones reach the function', async () => {
     await deploy(client, 'private', { 'index.js': ECHO });
     const { FunctionUrl } = await createUrl(client, {
@@ -688,7 +744,35 @@ describe('function URLs served over HTTP (curl)', () => {
         'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html',
     });
 
+    const own = await signedHeaders(url, {
+      method: 'GET',
+      accessKeyId: '000000000000',
+      region: 'us-east-1',
+    });
+    const ownArgs = Object.entries(own).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+    assert.equal((await curl([...resolveToLoopback(url), url, ...ownArgs])).status, 200);
+
+    // Another account gets in only through a statement of the function's policy naming it.
     const body = '{"signed":true}';
+    const sign = () =>
+      signedHeaders(url, {
+        method: 'POST',
+        body,
+        accessKeyId: '123456789012',
+        region: 'us-east-1',
+      });
+    const foreign = Object.entries(await sign()).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+    const refused = await curl([...resolveToLoopback(url), url, '--data-binary', body, ...foreign]);
+    assert.equal(refused.status, 403);
+    await client.send(
+      new AddPermissionCommand({
+        FunctionName: 'private',
+        StatementId: 'partner',
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '123456789012',
+        FunctionUrlAuthType: 'AWS_IAM',
+      }),
+    );
     const headers = await signedHeaders(url, {
       method: 'POST',
       body,
