@@ -66,6 +66,7 @@ export const EXECUTORS = {
       `executor: docker (engine ${version}, network ${options.docker.network}): one container per execution environment`,
     ];
     if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
+    await executor.sweep();
     return { executor, notes, commands: new ContainerRuntimeCommands() };
   },
 } as const;

@@ -10,6 +10,8 @@ export const TASK_DIR = '/var/task';
 export const OPT_DIR = '/opt';
 /** AWS's managed runtimes start here; AWS's base images and ours both have it. */
 export const RUNTIME_BOOTSTRAP = '/var/runtime/bootstrap';
+/** The environment's log pipes (src/executors/docker/docker-executor.ts LogPipes). */
+export const LOG_DIR = '/var/asimov';
 
 export interface ContainerSettings {
   /** Docker network of the containers; `host` lets the runtime reach 127.0.0.1 as the server does. */
@@ -81,22 +83,28 @@ export function containerOptions(
   spec: EnvironmentSpec,
   image: string,
   entry: string[],
+  logDir: string,
   settings: ContainerSettings,
 ): ContainerCreateOptions {
-  const binds = [`${spec.taskRoot}:${TASK_DIR}:ro`];
+  const binds = [`${spec.taskRoot}:${TASK_DIR}:ro`, `${logDir}:${LOG_DIR}`];
   if (spec.optRoot) binds.push(`${spec.optRoot}:${OPT_DIR}:ro`);
   const memory = spec.memoryMb * 1048576;
   const functionName = spec.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
   return {
     name: `asimov-${functionName}-${spec.id}`,
     Image: image,
-    Entrypoint: entry,
+    // The shell sends the runtime's output to the log pipes, then becomes the runtime.
+    Entrypoint: [
+      '/bin/sh',
+      '-c',
+      `exec "$@" >>${LOG_DIR}/stdout 2>>${LOG_DIR}/stderr`,
+      'sh',
+      ...entry,
+    ],
     Cmd: [],
     Env: containerEnv(spec, settings),
     User: settings.user,
     WorkingDir: TASK_DIR,
-    AttachStdout: true,
-    AttachStderr: true,
     Labels: {
       [LABEL]: '1',
       [SERVER_LABEL]: settings.serverId,

@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type {
   EnvironmentHandle,
@@ -19,16 +24,36 @@ import { engineError, errorText, type ImageResolver } from './images.js';
  */
 export class DockerExecutor implements Executor {
   readonly name = 'docker';
+  private readonly scratchRoot: string;
 
   constructor(
     private readonly docker: Docker,
     private readonly images: ImageResolver,
     private readonly settings: ContainerSettings,
-  ) {}
+    scratchRoot?: string,
+  ) {
+    const uid = process.getuid?.() ?? 0;
+    this.scratchRoot = scratchRoot ?? path.join(os.tmpdir(), `asimov-docker-${uid}`);
+  }
 
   /** Where the Runtime API must listen for a container on another network to reach it. */
   get runtimeApiHost(): string | undefined {
     return this.settings.network === 'host' ? undefined : '0.0.0.0';
+  }
+
+  /** Removes the log pipes of servers that died (`<pid>.<id>` of a pid that no longer runs). */
+  async sweep(): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = await fsp.readdir(this.scratchRoot);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const pid = Number(/^(\d+)\./.exec(name)?.[1]);
+      if (pid && pid !== process.pid && !isRunning(pid))
+        await fsp.rm(path.join(this.scratchRoot, name), { recursive: true, force: true });
+    }
   }
 
   async createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle> {
@@ -36,17 +61,66 @@ export class DockerExecutor implements Executor {
     const image = await this.images.imageFor(runtime);
     const entry = entryFor(spec);
     if (entry.kind === 'refused') return new RefusedEnvironment(entry.spawnError);
-    const options = containerOptions(spec, image, entry.command, this.settings);
+    const pipes = await LogPipes.open(path.join(this.scratchRoot, `${process.pid}.${spec.id}`));
+    const options = containerOptions(spec, image, entry.command, pipes.dir, this.settings);
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(options);
     } catch (err) {
+      await pipes.close();
       if ((err as { statusCode?: number }).statusCode === 404) this.images.forget(runtime);
       throw engineError(err);
     }
-    return new ContainerEnvironment(this.docker, container.id, options);
+    return new ContainerEnvironment(this.docker, container.id, options, pipes);
   }
 }
+
+/**
+ * The runtime's stdout and stderr, as FIFOs that the container's entry point writes to (bound in
+ * at /var/asimov). Unlike the engine's attach stream, a pipe holds what the runtime printed before
+ * it answered by the time the answer arrives, so the output lands in its own invocation's log.
+ * Opened read-write, they never see an end when a runtime exits and the next one starts.
+ */
+class LogPipes {
+  private target: { stdout: PassThrough; stderr: PassThrough } | undefined;
+
+  private constructor(
+    readonly dir: string,
+    private readonly sockets: net.Socket[],
+  ) {
+    const [out, err] = sockets;
+    out!.on('data', (chunk: Buffer) => this.target?.stdout.write(chunk));
+    err!.on('data', (chunk: Buffer) => this.target?.stderr.write(chunk));
+  }
+
+  static async open(dir: string): Promise<LogPipes> {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+    const files = ['stdout', 'stderr'].map((name) => path.join(dir, name));
+    // Writable by the sandbox user (uid 993), whoever this server runs as.
+    await run('mkfifo', ['-m', '622', ...files]);
+    const sockets = files.map(
+      (file) =>
+        new net.Socket({
+          fd: fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK),
+          readable: true,
+          writable: false,
+        }),
+    );
+    return new LogPipes(dir, sockets);
+  }
+
+  /** From now on, output goes to these streams (the runtime just started). */
+  routeTo(stdout: PassThrough, stderr: PassThrough): void {
+    this.target = { stdout, stderr };
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await fsp.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const run = promisify(execFile);
 
 class ContainerEnvironment implements EnvironmentHandle {
   readonly tmpDir = '/tmp';
@@ -57,6 +131,7 @@ class ContainerEnvironment implements EnvironmentHandle {
     private readonly docker: Docker,
     private containerId: string,
     private readonly options: Docker.ContainerCreateOptions,
+    private readonly pipes: LogPipes,
   ) {}
 
   startRuntime(): RuntimeProcess {
@@ -65,6 +140,7 @@ class ContainerEnvironment implements EnvironmentHandle {
       () => this.containerId,
       () => this.recreate(),
     );
+    this.pipes.routeTo(runtime.stdout, runtime.stderr);
     this.running = runtime;
     return runtime;
   }
@@ -85,7 +161,8 @@ class ContainerEnvironment implements EnvironmentHandle {
       .remove({ force: true, v: true })
       .catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 404) throw err;
-      });
+      })
+      .finally(() => this.pipes.close());
   }
 }
 
@@ -137,24 +214,17 @@ class ContainerRuntime implements RuntimeProcess {
     }
   }
 
-  /** Output is attached before the start, so that nothing the runtime prints first is lost. */
   private async start(id: string): Promise<void> {
-    const container = this.docker.getContainer(id);
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    this.docker.modem.demuxStream(stream, this.stdout, this.stderr);
-    stream.once('end', () => this.end());
-    try {
-      await container.start();
-    } catch (err) {
-      (stream as unknown as { destroy(): void }).destroy();
-      throw err;
-    }
+    await this.docker.getContainer(id).start();
     this.containerId = id;
   }
 
+  /** After a turn, so that what the pipes still hold reaches the streams first. */
   private end(): void {
-    if (!this.stdout.writableEnded) this.stdout.end();
-    if (!this.stderr.writableEnded) this.stderr.end();
+    setImmediate(() => {
+      this.stdout.end();
+      this.stderr.end();
+    });
   }
 
   /** The container's cgroup peak, read from the host's cgroup tree (no API round trip per invoke). */
@@ -200,6 +270,15 @@ function spawnErrorOf(err: unknown): string {
   if (/permission denied/i.test(text)) return 'EACCES';
   if (/no such file|not found/i.test(text)) return 'ENOENT';
   return `docker: ${text}`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** cgroup v1 (cgroupfs driver), v2 with the cgroupfs driver, v2 with systemd's. */

@@ -92,8 +92,9 @@ export class ImageResolver {
     let pull = this.pulls.get(image);
     if (!pull) {
       pull = this.pullNow(image).catch((err: unknown) => {
+        // As the process executor answers a runtime with no interpreter on the host.
         throw new LambdaError(
-          'ServiceException',
+          'InvalidRuntimeException',
           `Cannot run ${what}: the image ${image} is not on the Docker engine and pulling it failed (${errorText(err)}). ` +
             `Build the local worker images with 'npm run images:local', pull the image where its registry is reachable, ` +
             `or map the runtime to an image this engine has (--docker-image RUNTIME=IMAGE).`,
