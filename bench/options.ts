@@ -1,8 +1,8 @@
 import type { Pairing } from './measure.js';
 
 /** What a run measures and how much: `--quick` for a smoke run, `--only` to pick a section. */
-export type Section = 'control-plane' | 'invoke' | 'async' | 'sandbox';
-const SECTIONS: readonly Section[] = ['control-plane', 'invoke', 'async', 'sandbox'];
+export type Section = 'control-plane' | 'invoke' | 'async' | 'sandbox' | 'docker';
+const SECTIONS: readonly Section[] = ['control-plane', 'invoke', 'async', 'sandbox', 'docker'];
 
 export interface Plan {
   quick: boolean;

@@ -16,6 +16,7 @@ import { benchControlPlane } from './control-plane.js';
 import { benchInvoke } from './invoke.js';
 import { parsePlan, type Section } from './options.js';
 import { Report } from './report.js';
+import { benchDocker } from './docker.js';
 import { benchSandbox } from './sandbox.js';
 
 // The SDK (used only for the extra SDK figures) warns about Node 20 on stderr; not our subject.
@@ -62,6 +63,10 @@ try {
   if (selected('sandbox')) {
     progress('sandbox…');
     raw.sandbox = await benchSandbox(plan, report);
+  }
+  if (selected('docker')) {
+    progress('docker…');
+    raw.docker = await benchDocker(plan, report);
   }
 } catch (err) {
   failure = err;

@@ -8,6 +8,8 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--interpreter RUNTIME=COMMAND]… [--no-endpoint-injection] [--quiet]
                     [--sandbox auto|bwrap|unshare|none] [--isolate-network]
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
+                    [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
+                    [--docker-network host] [--docker-callback-host ADDRESS]
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -29,6 +31,10 @@ function flagsToConfig(args: string[]): ConfigInput {
       'isolate-network': { type: 'boolean' },
       'account-concurrency': { type: 'string' },
       'async-retry-base-ms': { type: 'string' },
+      executor: { type: 'string' },
+      'docker-image': { type: 'string', multiple: true },
+      'docker-network': { type: 'string' },
+      'docker-callback-host': { type: 'string' },
     },
   });
   const input: Record<string, unknown> = {
@@ -41,23 +47,32 @@ function flagsToConfig(args: string[]): ConfigInput {
     stateTransitionDelayMs: values['state-transition-delay-ms'],
     injectEndpoint: values['no-endpoint-injection'] ? false : undefined,
     quiet: values.quiet,
-    interpreters: values.interpreter ? parseInterpreters(values.interpreter) : undefined,
+    interpreters: values.interpreter ? parsePairs('--interpreter', values.interpreter) : undefined,
     sandbox: values.sandbox,
     isolateNetwork: values['isolate-network'],
     accountConcurrency: values['account-concurrency'],
     asyncRetryBaseMs: values['async-retry-base-ms'],
+    executor: values.executor,
+    dockerImages: values['docker-image']
+      ? parsePairs('--docker-image', values['docker-image'])
+      : undefined,
+    dockerNetwork: values['docker-network'],
+    dockerCallbackHost: values['docker-callback-host'],
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
   ) as ConfigInput;
 }
 
-/** `--interpreter python3.12=/usr/bin/python3.12` maps a runtime (or a family) to a command. */
-function parseInterpreters(pairs: string[]): Record<string, string> {
+/**
+ * `--interpreter python3.12=/usr/bin/python3.12` maps a runtime (or a family) to a command,
+ * `--docker-image nodejs20.x=my/node:20` to an image.
+ */
+function parsePairs(flag: string, pairs: string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`--interpreter wants RUNTIME=COMMAND, got '${pair}'`);
+      if (at <= 0) throw new Error(`${flag} wants RUNTIME=VALUE, got '${pair}'`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );

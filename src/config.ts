@@ -44,7 +44,13 @@ const ConfigSchema = z.object({
     .min(1)
     .default(Math.max(2, os.availableParallelism() * 2)),
   /** Where execution environments run (see src/executors/registry.ts). */
-  executor: z.enum(['process']).default('process'),
+  executor: z.enum(['process', 'docker']).default('process'),
+  /** docker executor: images by exact runtime or family (default: local images, else AWS's). */
+  dockerImages: z.record(z.string(), z.string()).default({}),
+  /** docker executor: the containers' network (`host` reaches the Runtime API on 127.0.0.1). */
+  dockerNetwork: z.string().min(1).default('host'),
+  /** docker executor: how containers on another network reach this server. */
+  dockerCallbackHost: z.string().min(1).default('host.docker.internal'),
   /**
    * How each execution environment is isolated (src/executors/process/): `auto` uses bubblewrap
    * where it works, else util-linux unshare, else none (with a warning).
@@ -72,6 +78,9 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_ASYNC_THROTTLE_BASE_MS: 'asyncThrottleBaseMs',
   ASIMOV_SANDBOX: 'sandbox',
   ASIMOV_ISOLATE_NETWORK: 'isolateNetwork',
+  ASIMOV_EXECUTOR: 'executor',
+  ASIMOV_DOCKER_NETWORK: 'dockerNetwork',
+  ASIMOV_DOCKER_CALLBACK_HOST: 'dockerCallbackHost',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {

@@ -78,16 +78,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
-  const { executor, notes } = await EXECUTORS[config.executor]({
+  const { executor, notes, commands } = await EXECUTORS[config.executor]({
     sandbox: config.sandbox,
     isolateNetwork: config.isolateNetwork,
     hiddenPaths: [config.dataDir, codeRoot],
     log,
+    docker: {
+      images: config.dockerImages,
+      network: config.dockerNetwork,
+      callbackHost: config.dockerCallbackHost,
+    },
   });
   for (const note of notes) log(note); // which sandbox is in force and why, then any warning
   const workers = new WorkerManager(
     new Placement(executor),
-    new RuntimeCommands(config.interpreters),
+    commands ?? new RuntimeCommands(config.interpreters),
     code,
     {
       keepAliveMs: config.keepAliveMs,

@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 export interface EnvironmentSpec {
   /** Unique id of the execution environment (used in names of its private parts). */
   id: string;
+  /** The function's runtime (nodejs20.x, provided.al2023…), for executors that pick an image by it. */
+  runtime?: string;
   /** The extracted code tree, mounted at /var/task where the executor can. */
   taskRoot: string;
   /** The function's layers merged into one tree (later layers over earlier), mounted read-only at /opt. */
@@ -49,5 +51,7 @@ export interface EnvironmentHandle {
 /** start / stop / health of environments, whatever they run in (process, container, pod). */
 export interface Executor {
   readonly name: string;
+  /** Where environments' Runtime APIs listen, when not on 127.0.0.1 (containers on another network). */
+  readonly runtimeApiHost?: string;
   createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle>;
 }

@@ -1,3 +1,8 @@
+import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
+import { DockerExecutor } from './docker/docker-executor.js';
+import { connectEngine, serverIdentity, sweepLeftovers } from './docker/engine.js';
+import { ImageResolver } from './docker/images.js';
+import { ContainerRuntimeCommands } from './docker/runtime-commands.js';
 import type { Executor } from './executor.js';
 import { detectSandbox, type SandboxMode } from './process/detect.js';
 import { ProcessExecutor } from './process/process-executor.js';
@@ -11,15 +16,28 @@ export interface ExecutorOptions {
   hiddenPaths: string[];
   /** Warnings met while environments are made. */
   log: (line: string) => void;
+  /** The docker executor's settings (src/executors/docker/). */
+  docker: DockerOptions;
+}
+
+export interface DockerOptions {
+  /** Images by exact runtime or family, over the defaults of src/executors/docker/images.ts. */
+  images: Record<string, string>;
+  /** The containers' network; `host` (the default) reaches the Runtime API on 127.0.0.1. */
+  network: string;
+  /** The address by which containers on another network reach this server. */
+  callbackHost: string;
 }
 
 export interface ExecutorSetup {
   executor: Executor;
   /** What the server prints at start: which isolation is in force and why, then any warnings. */
   notes: string[];
+  /** How runtimes start under this executor, when not with the host's interpreters. */
+  commands?: RuntimeCommandSource;
 }
 
-/** Executors by their config name; docker and kubernetes register here when they exist. */
+/** Executors by their config name; kubernetes registers here when it exists. */
 export const EXECUTORS = {
   process: async (options: ExecutorOptions): Promise<ExecutorSetup> => {
     const sandbox = await detectSandbox(options.sandbox, options.isolateNetwork);
@@ -30,6 +48,26 @@ export const EXECUTORS = {
     });
     await executor.sweep();
     return { executor, notes: [sandbox.summary, ...sandbox.warnings] };
+  },
+  docker: async (options: ExecutorOptions): Promise<ExecutorSetup> => {
+    const { docker, version } = await connectEngine();
+    const swept = await sweepLeftovers(docker);
+    const executor = new DockerExecutor(
+      docker,
+      new ImageResolver(docker, options.docker.images, options.log),
+      {
+        network: options.docker.network,
+        callbackHost: options.docker.callbackHost,
+        user: '993:990',
+        serverId: serverIdentity(),
+      },
+    );
+    const notes = [
+      `executor: docker (engine ${version}, network ${options.docker.network}): one container per execution environment`,
+    ];
+    if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
+    await executor.sweep();
+    return { executor, notes, commands: new ContainerRuntimeCommands() };
   },
 } as const;
 

@@ -13,12 +13,17 @@ export interface RuntimeCommand {
   env: Record<string, string>;
 }
 
+/** Whatever tells the worker manager how a runtime starts (the host's interpreters, or an image's). */
+export interface RuntimeCommandSource {
+  commandFor(runtime: string, taskRoot: string, optRoot?: string): Promise<RuntimeCommand>;
+}
+
 /**
  * Which interpreter serves which runtime. Node.js runtimes use the node running this server
  * unless configured; `pythonX.Y` uses the `pythonX.Y` on PATH; `provided.*` runs the function's
  * own bootstrap. `interpreters` overrides by exact runtime or by family ("python").
  */
-export class RuntimeCommands {
+export class RuntimeCommands implements RuntimeCommandSource {
   /** One lookup per command, shared by every caller that asks while it runs. */
   private readonly resolved = new Map<string, Promise<string | null>>();
 

@@ -83,9 +83,10 @@ export class ExecutionEnvironment implements RuntimeListener {
     id: string,
     settings: EnvironmentSettings,
     createHandle: (runtimeApi: string) => Promise<EnvironmentHandle>,
+    apiHost?: string,
   ): Promise<ExecutionEnvironment> {
     const listener: { target?: ExecutionEnvironment } = {};
-    const api = await RuntimeApiServer.start(forwardTo(listener));
+    const api = await RuntimeApiServer.start(forwardTo(listener), apiHost);
     try {
       const handle = await createHandle(api.address);
       const env = new ExecutionEnvironment(id, handle, api, settings);

@@ -18,7 +18,7 @@ export interface LambdaEnvironmentInput {
 }
 
 /** AWS's PATH and LD_LIBRARY_PATH inside Lambda (the seed's facts). */
-const LAMBDA_PATH = '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin';
+export const LAMBDA_PATH = '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin';
 const LAMBDA_LD_LIBRARY_PATH =
   '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib';
 

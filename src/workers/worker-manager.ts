@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Namespace } from '../aws/arn.js';
 import type { FunctionObserver } from '../control-plane/functions.js';
-import type { RuntimeCommands } from '../runtimes/runtime-commands.js';
+import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { VersionRecord } from '../store/records.js';
 import {
@@ -98,7 +98,7 @@ export class WorkerManager implements FunctionObserver {
 
   constructor(
     private readonly placement: Placement,
-    private readonly runtimes: RuntimeCommands,
+    private readonly runtimes: RuntimeCommandSource,
     private readonly code: CodeStore,
     private readonly options: WorkerManagerOptions,
   ) {
@@ -360,30 +360,36 @@ export class WorkerManager implements FunctionObserver {
       memoryMb: version.MemorySize,
       echo: (line: string) => this.options.echo(target.functionName, line),
     };
-    const env = await ExecutionEnvironment.create(id, settings, (runtimeApi) =>
-      this.placement.executor.createEnvironment({
-        id,
-        taskRoot,
-        optRoot,
-        command: command.command,
-        args: command.args,
-        env: lambdaEnvironment({
-          ns: target.ns,
-          functionName: target.functionName,
-          version,
-          runtimeApi,
+    const executor = this.placement.executor;
+    const env = await ExecutionEnvironment.create(
+      id,
+      settings,
+      (runtimeApi) =>
+        executor.createEnvironment({
+          id,
+          runtime,
+          optRoot,
           taskRoot,
-          logStreamName,
-          endpointUrl: this.options.endpointUrl,
-          runtimeEnv: command.env,
-          interpreterDir: path.isAbsolute(command.command)
-            ? path.dirname(command.command)
-            : undefined,
-          initializationType,
+          command: command.command,
+          args: command.args,
+          env: lambdaEnvironment({
+            ns: target.ns,
+            functionName: target.functionName,
+            version,
+            runtimeApi,
+            taskRoot,
+            logStreamName,
+            endpointUrl: this.options.endpointUrl,
+            runtimeEnv: command.env,
+            interpreterDir: path.isAbsolute(command.command)
+              ? path.dirname(command.command)
+              : undefined,
+            initializationType,
+          }),
+          memoryMb: version.MemorySize,
+          ephemeralStorageMb: version.EphemeralStorage.Size,
         }),
-        memoryMb: version.MemorySize,
-        ephemeralStorageMb: version.EphemeralStorage.Size,
-      }),
+      executor.runtimeApiHost,
     );
     this.live.add(env);
     return env;

@@ -10,14 +10,16 @@ export function newMarker(): { ASIMOV_TEST_MARKER: string } {
   return { ASIMOV_TEST_MARKER: randomUUID() };
 }
 
-/** Host pids of live (not zombie) processes whose environment carries the marker. */
+/** Host pids of live (not zombie) processes of the function whose environment carries the marker. */
 export function processesWithMarker(marker: { ASIMOV_TEST_MARKER: string }): number[] {
   const needle = `ASIMOV_TEST_MARKER=${marker.ASIMOV_TEST_MARKER}`;
   const found: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // A zombie, or a container's init (it carries the container's variables, not the function's code).
+      if (/^\d+ \(.*\) Z/.test(stat) || stat.includes(' (docker-init) ')) continue;
       const environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
       if (environ.split('\0').includes(needle)) found.push(Number(entry));
     } catch {

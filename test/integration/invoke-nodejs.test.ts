@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
 import { newMarker, processesWithMarker, waitUntilGone } from '../helpers/processes.js';
+import { executorsUnderTest, type ExecutorUnderTest } from '../helpers/executors.js';
 import { lambdaClient, startTestServer } from '../helpers/server.js';
 
 /** A module-level id: the same for every invoke served by one runtime, new after a cold start. */
@@ -15,11 +16,20 @@ const ENV_ID = 'const ENV_ID = require("crypto").randomUUID();\n';
 
 const ECHO_CJS = 'exports.handler = async (event) => ({ echo: event });';
 
-describe('Invoke of Node.js functions through @aws-sdk/client-lambda', () => {
+// The same suite under each executor (the docker executor's skips, saying why, with no engine).
+for (const executor of executorsUnderTest()) {
+  describe(
+    `Invoke of Node.js functions through @aws-sdk/client-lambda${executor.suffix}`,
+    { skip: executor.skip },
+    () => nodejsSuite(executor),
+  );
+}
+
+function nodejsSuite(executor: ExecutorUnderTest): void {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let client: LambdaClient;
   before(async () => {
-    server = await startTestServer({ inMemory: true });
+    server = await startTestServer({ inMemory: true, ...executor.config });
     client = lambdaClient(server.url, { account: '123456789012', region: 'eu-central-1' });
   });
   after(() => server.close());
@@ -371,7 +381,7 @@ describe('Invoke of Node.js functions through @aws-sdk/client-lambda', () => {
   });
 
   it('leaves no runtime process behind after shutdown', async () => {
-    const own = await startTestServer({ inMemory: true });
+    const own = await startTestServer({ inMemory: true, ...executor.config });
     const ownClient = lambdaClient(own.url);
     const marker = newMarker();
     await deploy(
@@ -388,4 +398,4 @@ describe('Invoke of Node.js functions through @aws-sdk/client-lambda', () => {
     await own.close();
     assert.deepEqual(await waitUntilGone(marker), [], 'no process of the function is left');
   });
-});
+}

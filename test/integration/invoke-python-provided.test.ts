@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
+import { executorsUnderTest, type ExecutorUnderTest } from '../helpers/executors.js';
 import { lambdaClient, startTestServer, useTestServer } from '../helpers/server.js';
 
 const PY = { Runtime: 'python3.11', Handler: 'app.handler' } as const;
@@ -23,9 +24,18 @@ while true; do
 done
 `;
 
-describe('Invoke of Python and provided (custom runtime) functions', () => {
+// The same suite under each executor (the docker executor's skips, saying why, with no engine).
+for (const executor of executorsUnderTest()) {
+  describe(
+    `Invoke of Python and provided (custom runtime) functions${executor.suffix}`,
+    { skip: executor.skip },
+    () => pythonProvidedSuite(executor),
+  );
+}
+
+function pythonProvidedSuite(executor: ExecutorUnderTest): void {
   let client: LambdaClient;
-  useTestServer({ inMemory: true }, (_server, c) => {
+  useTestServer({ inMemory: true, ...executor.config }, (_server, c) => {
     client = c;
   });
 
@@ -196,7 +206,7 @@ def handler(event, context):
       /Couldn't find valid bootstrap\(s\): \[\/var\/task\/bootstrap \/opt\/bootstrap\]$/,
     );
   });
-});
+}
 
 describe('interpreters per runtime', () => {
   it('answers InvalidRuntimeException for a runtime with no interpreter, and honours a mapping', async () => {

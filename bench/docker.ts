@@ -1,0 +1,158 @@
+/**
+ * What the docker executor costs (issue #6): cold start and warm invoke on two servers side by
+ * side, one with the process executor and one with `--executor docker`, turn and turn about, so
+ * that the host's noise falls on both. Targets: a docker cold start under 1.5 s, a docker warm
+ * invoke within 1.5x of the process executor's.
+ *
+ * `node --import tsx bench/docker.ts [--quick]` runs it alone; `benchDocker` is the section for
+ * bench/run.ts. Without an engine (or the local images) the section is skipped with the reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, type ConfigInput } from '../src/config.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { HttpClient } from './http-client.js';
+import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
+import { parsePlan, type Plan } from './options.js';
+import { Report } from './report.js';
+import { fmtMs, summarize, type Summary } from './stats.js';
+
+const COLD_TARGET_MS = 1500;
+const WARM_RATIO_TARGET = 1.5;
+
+interface Side {
+  server: RunningServer;
+  client: HttpClient;
+  api: LambdaHttp;
+}
+
+/** Why docker cannot be measured here, or undefined. */
+function unavailable(): string | undefined {
+  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0)
+    return 'no Docker engine answers (sudo scripts/start-dockerd.sh)';
+  if (
+    spawnSync('docker', ['image', 'inspect', 'asimov/lambda-nodejs:local'], { stdio: 'ignore' })
+      .status !== 0
+  )
+    return 'no local worker images (npm run images:local)';
+  return undefined;
+}
+
+export async function benchDocker(plan: Plan, report: Report): Promise<Record<string, unknown>> {
+  const reason = unavailable();
+  if (reason) {
+    report.warn(`docker figures skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  const open = async (config: ConfigInput): Promise<Side> => {
+    const server = await startServer(
+      loadConfig({ port: 0, inMemory: true, quiet: true, printFunctionLogs: false, ...config }),
+    );
+    const client = new HttpClient(server.url);
+    return { server, client, api: new LambdaHttp(client) };
+  };
+  const docker = await open({ executor: 'docker' });
+  const proc = await open({ executor: 'process' });
+  const raw: Record<string, unknown> = {};
+  try {
+    for (const spec of [NODE, PYTHON]) {
+      try {
+        raw[spec.runtime] = await benchRuntime(plan, report, spec, docker, proc);
+      } catch (err) {
+        report.warn(`docker ${spec.label}: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    for (const side of [docker, proc]) {
+      side.client.close();
+      await side.server.close();
+    }
+  }
+  return raw;
+}
+
+async function benchRuntime(
+  plan: Plan,
+  report: Report,
+  spec: RuntimeSpec,
+  docker: Side,
+  proc: Side,
+): Promise<Record<string, unknown>> {
+  const section = `Docker executor vs process executor: ${spec.label} (${spec.runtime})`;
+  const tag = `${spec.runtime.replace(/\W/g, '')}-${Date.now()}`;
+  const sides = [
+    ['docker', docker],
+    ['process', proc],
+  ] as const;
+  // Cold starts: a new function (so a new environment, a new container) on each side, alternately.
+  const cold = { docker: [] as number[], process: [] as number[] };
+  for (let i = 0; i < plan.coldReps + 1; i++) {
+    for (const [name, side] of sides) {
+      const fn = `dk-cold-${name}-${tag}-${i}`;
+      await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
+      await side.api.waitActive(fn);
+      const t0 = performance.now();
+      await side.api.invoke(fn);
+      if (i > 0) cold[name].push(performance.now() - t0); // the first pair warms the servers up
+      await side.api.delete(fn);
+    }
+  }
+  // Warm invokes: one warm environment per side, invoked back to back in alternating slices.
+  const warm = { docker: [] as number[], process: [] as number[] };
+  const fn = `dk-warm-${tag}`;
+  for (const [, side] of sides) {
+    await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
+    await side.api.waitActive(fn);
+    await side.api.invoke(fn);
+  }
+  const perSlice = plan.quick ? 100 : 300;
+  for (let round = 0; round < plan.rounds * 2; round++) {
+    for (const [name, side] of sides) {
+      for (let i = 0; i < perSlice; i++) {
+        const t0 = performance.now();
+        await side.api.invoke(fn);
+        if (round > 0) warm[name].push(performance.now() - t0);
+      }
+    }
+  }
+  const s = {
+    coldDocker: summarize(cold.docker),
+    coldProcess: summarize(cold.process),
+    warmDocker: summarize(warm.docker),
+    warmProcess: summarize(warm.process),
+  };
+  const row = (metric: string, d: Summary, p: Summary, target: string, pass: boolean) =>
+    report.add({
+      section,
+      metric,
+      value: fmtMs(d.p50),
+      baseline: `process executor ${fmtMs(p.p50)}`,
+      ratio: d.p50 / p.p50,
+      target,
+      pass,
+      note: `p90 ${fmtMs(d.p90)} vs ${fmtMs(p.p90)}; n=${d.n}`,
+    });
+  row(
+    'cold start (first Invoke), p50',
+    s.coldDocker,
+    s.coldProcess,
+    `< ${COLD_TARGET_MS} ms`,
+    s.coldDocker.p50 < COLD_TARGET_MS,
+  );
+  row(
+    'warm Invoke, p50',
+    s.warmDocker,
+    s.warmProcess,
+    `< ${WARM_RATIO_TARGET}x process`,
+    s.warmDocker.p50 < s.warmProcess.p50 * WARM_RATIO_TARGET,
+  );
+  return s;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const report = new Report();
+  const raw = await benchDocker(parsePlan(process.argv.slice(2), process.env), report);
+  process.stdout.write(`${report.render()}\n`);
+  process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
+}

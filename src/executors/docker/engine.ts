@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import Docker from 'dockerode';
+import { errorText } from './images.js';
+
+/** Every container of ours carries this label; the others name the server that made it. */
+export const LABEL = 'asimov.lambda';
+export const SERVER_LABEL = 'asimov.lambda.server';
+export const ENVIRONMENT_LABEL = 'asimov.lambda.environment';
+
+/** The engine named by DOCKER_HOST (dockerode reads it), else /var/run/docker.sock; refuses if none answers. */
+export async function connectEngine(): Promise<{ docker: Docker; version: string }> {
+  const docker = new Docker();
+  try {
+    const info = (await docker.version()) as { Version?: string; ApiVersion?: string };
+    return { docker, version: info.Version ?? 'unknown' };
+  } catch (err) {
+    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    throw new Error(
+      `--executor docker: no Docker engine answers at ${where} (${errorText(err)}). ` +
+        `Start one (sudo scripts/start-dockerd.sh, or systemctl start docker) or point DOCKER_HOST at one.`,
+    );
+  }
+}
+
+/**
+ * Who made a container: host, pid and the process's start time, so that a pid reused by another
+ * process does not keep a dead server's containers alive.
+ */
+export function serverIdentity(pid = process.pid): string {
+  return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}`;
+}
+
+/** Field 22 of /proc/<pid>/stat, the start time in clock ticks since boot. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A server on this host that no longer runs; servers of other hosts sharing the engine are left alone. */
+function deadServer(identity: string): boolean {
+  const [host, pid] = identity.split('/');
+  if (host !== os.hostname() || pid === undefined || !/^\d+$/.test(pid)) return false;
+  if (Number(pid) === process.pid) return false;
+  return serverIdentity(Number(pid)) !== identity;
+}
+
+/** Removes the containers that servers which died (SIGKILL, a crash) left behind. */
+export async function sweepLeftovers(docker: Docker): Promise<number> {
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL}=1`] },
+  });
+  const stale = containers.filter((c) => deadServer(c.Labels[SERVER_LABEL] ?? ''));
+  await Promise.all(
+    stale.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
+  return stale.length;
+}
