@@ -1,5 +1,7 @@
 import type { Request } from 'express';
+import type { z } from 'zod';
 import { LambdaError } from '../aws/errors.js';
+import { parseShape } from '../aws/validation.js';
 
 /** The largest request body AWS accepts for most operations (6 MB). */
 export const DEFAULT_BODY_LIMIT = 6_291_456;
@@ -18,6 +20,16 @@ export async function readBody(req: Request, limit: number, operation: string): 
     chunks.push(chunk);
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** A JSON request body, read within the operation's limit and parsed into its request shape. */
+export async function readShape<T extends z.ZodType>(
+  req: Request,
+  shape: T,
+  operation: string,
+  limit: number = DEFAULT_BODY_LIMIT,
+): Promise<z.output<T>> {
+  return parseShape(shape, parseJsonBody(await readBody(req, limit, operation)));
 }
 
 /** REST-JSON bodies: empty means no members; anything unparsable is AWS's InvalidRequestContentException. */

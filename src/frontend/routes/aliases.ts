@@ -1,8 +1,7 @@
 import type { Request } from 'express';
 import { CreateAliasBody, UpdateAliasBody } from '../../aws/alias-rules.js';
-import { parseShape } from '../../aws/validation.js';
 import type { AliasService } from '../../control-plane/aliases.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -10,8 +9,6 @@ const PATH = '/2015-03-31/functions/{FunctionName}/aliases';
 
 /** CreateAlias, ListAliases, GetAlias, UpdateAlias, DeleteAlias. */
 export function aliasOperations(aliases: AliasService): Operation[] {
-  const json = async (req: Request, operation: string) =>
-    parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, operation));
   const fn = (req: Request) => pathParam(req, 'FunctionName');
   return [
     {
@@ -19,7 +16,7 @@ export function aliasOperations(aliases: AliasService): Operation[] {
       method: 'POST',
       path: PATH,
       async handle(req, res) {
-        const input = parseShape(CreateAliasBody, await json(req, 'CreateAlias'));
+        const input = await readShape(req, CreateAliasBody, 'CreateAlias');
         sendJson(res, 201, await aliases.create(namespaceOf(res), fn(req), input));
       },
     },
@@ -50,7 +47,7 @@ export function aliasOperations(aliases: AliasService): Operation[] {
       method: 'PUT',
       path: `${PATH}/{Name}`,
       async handle(req, res) {
-        const input = parseShape(UpdateAliasBody, await json(req, 'UpdateAlias'));
+        const input = await readShape(req, UpdateAliasBody, 'UpdateAlias');
         const name = pathParam(req, 'Name');
         sendJson(res, 200, await aliases.update(namespaceOf(res), fn(req), name, input));
       },

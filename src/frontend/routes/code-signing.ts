@@ -5,9 +5,8 @@ import {
   UpdateCodeSigningConfigBody,
 } from '../../aws/code-signing.js';
 import { invalidParameter } from '../../aws/errors.js';
-import { parseShape } from '../../aws/validation.js';
 import type { CodeSigningService } from '../../control-plane/code-signing.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -17,8 +16,6 @@ const FUNCTION = '/2020-06-30/functions/{FunctionName}/code-signing-config';
 
 /** Code signing configs and the functions' references to them. */
 export function codeSigningOperations(signing: CodeSigningService): Operation[] {
-  const json = async (req: Request, operation: string) =>
-    parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, operation));
   const arnOf = (req: Request) => pathParam(req, 'CodeSigningConfigArn');
   return [
     {
@@ -26,10 +23,7 @@ export function codeSigningOperations(signing: CodeSigningService): Operation[] 
       method: 'POST',
       path: CONFIGS,
       async handle(req, res) {
-        const input = parseShape(
-          CreateCodeSigningConfigBody,
-          await json(req, 'CreateCodeSigningConfig'),
-        );
+        const input = await readShape(req, CreateCodeSigningConfigBody, 'CreateCodeSigningConfig');
         sendJson(res, 201, { CodeSigningConfig: await signing.create(namespaceOf(res), input) });
       },
     },
@@ -54,10 +48,7 @@ export function codeSigningOperations(signing: CodeSigningService): Operation[] 
       method: 'PUT',
       path: CONFIG,
       async handle(req, res) {
-        const input = parseShape(
-          UpdateCodeSigningConfigBody,
-          await json(req, 'UpdateCodeSigningConfig'),
-        );
+        const input = await readShape(req, UpdateCodeSigningConfigBody, 'UpdateCodeSigningConfig');
         const updated = await signing.update(namespaceOf(res), arnOf(req), input);
         sendJson(res, 200, { CodeSigningConfig: updated });
       },
@@ -84,9 +75,10 @@ export function codeSigningOperations(signing: CodeSigningService): Operation[] 
       method: 'PUT',
       path: FUNCTION,
       async handle(req, res) {
-        const input = parseShape(
+        const input = await readShape(
+          req,
           PutFunctionCodeSigningConfigBody,
-          await json(req, 'PutFunctionCodeSigningConfig'),
+          'PutFunctionCodeSigningConfig',
         );
         const name = pathParam(req, 'FunctionName');
         const ns = namespaceOf(res);

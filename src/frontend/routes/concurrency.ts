@@ -1,7 +1,6 @@
 import { PutFunctionConcurrencyBody } from '../../aws/function-rules.js';
-import { parseShape } from '../../aws/validation.js';
 import type { ConcurrencyService } from '../../control-plane/concurrency.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -13,10 +12,7 @@ export function concurrencyOperations(concurrency: ConcurrencyService): Operatio
       method: 'PUT',
       path: '/2017-10-31/functions/{FunctionName}/concurrency',
       async handle(req, res) {
-        const raw = parseJsonBody(
-          await readBody(req, DEFAULT_BODY_LIMIT, 'PutFunctionConcurrency'),
-        );
-        const body = parseShape(PutFunctionConcurrencyBody, raw);
+        const body = await readShape(req, PutFunctionConcurrencyBody, 'PutFunctionConcurrency');
         const name = pathParam(req, 'FunctionName');
         sendJson(
           res,

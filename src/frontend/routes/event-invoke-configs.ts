@@ -1,23 +1,18 @@
 import type { Request } from 'express';
-import { invalidParameter } from '../../aws/errors.js';
-import { parseShape } from '../../aws/validation.js';
 import {
   EventInvokeConfigBody,
   type EventInvokeConfigService,
 } from '../../control-plane/event-invoke-configs.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
-import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
+import { readShape } from '../body.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
 const PATH = '/2019-09-25/functions/{FunctionName}/event-invoke-config';
 
 /** Asynchronous invocation settings: Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s). */
 export function eventInvokeConfigOperations(configs: EventInvokeConfigService): Operation[] {
-  const body = async (req: Request, operation: string) =>
-    parseShape(
-      EventInvokeConfigBody,
-      parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, operation)),
-    );
+  const body = (req: Request, operation: string) =>
+    readShape(req, EventInvokeConfigBody, operation);
   return [
     {
       name: 'PutFunctionEventInvokeConfig',
@@ -66,18 +61,12 @@ export function eventInvokeConfigOperations(configs: EventInvokeConfigService): 
       method: 'GET',
       path: `${PATH}/list`,
       async handle(req, res) {
-        const maxItems = queryString(req, 'MaxItems');
         const page = await configs.list(namespaceOf(res), pathParam(req, 'FunctionName'), {
           Marker: queryString(req, 'Marker'),
-          MaxItems: maxItems === undefined ? undefined : queryInteger(maxItems, 'MaxItems'),
+          MaxItems: queryInteger(req, 'MaxItems'),
         });
         sendJson(res, 200, page);
       },
     },
   ];
-}
-
-function queryInteger(value: string, name: string): number {
-  if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
-  return Number(value);
 }

@@ -1,4 +1,3 @@
-import { parseShape } from '../../aws/validation.js';
 import {
   PutFunctionRecursionConfigBody,
   type RecursionService,
@@ -7,7 +6,7 @@ import {
   PutRuntimeManagementConfigBody,
   type RuntimeManagementService,
 } from '../../control-plane/runtime-management.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -35,10 +34,11 @@ export function functionSettingOperations(
       method: 'PUT',
       path: RUNTIME,
       async handle(req, res) {
-        const raw = parseJsonBody(
-          await readBody(req, DEFAULT_BODY_LIMIT, 'PutRuntimeManagementConfig'),
+        const input = await readShape(
+          req,
+          PutRuntimeManagementConfigBody,
+          'PutRuntimeManagementConfig',
         );
-        const input = parseShape(PutRuntimeManagementConfigBody, raw);
         const name = pathParam(req, 'FunctionName');
         const qualifier = queryString(req, 'Qualifier');
         sendJson(res, 200, await runtime.put(namespaceOf(res), name, qualifier, input));
@@ -57,10 +57,11 @@ export function functionSettingOperations(
       method: 'PUT',
       path: RECURSION,
       async handle(req, res) {
-        const raw = parseJsonBody(
-          await readBody(req, DEFAULT_BODY_LIMIT, 'PutFunctionRecursionConfig'),
+        const input = await readShape(
+          req,
+          PutFunctionRecursionConfigBody,
+          'PutFunctionRecursionConfig',
         );
-        const input = parseShape(PutFunctionRecursionConfigBody, raw);
         const name = pathParam(req, 'FunctionName');
         sendJson(res, 200, await recursion.put(namespaceOf(res), name, input.RecursiveLoop));
       },

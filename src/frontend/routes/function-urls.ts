@@ -1,21 +1,16 @@
 import type { Request } from 'express';
-import { invalidParameter } from '../../aws/errors.js';
 import { FunctionUrlConfigBody } from '../../aws/function-url-rules.js';
-import { parseShape } from '../../aws/validation.js';
 import type { FunctionUrlService } from '../../control-plane/function-urls.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
-import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
+import { readShape } from '../body.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
 const PATH = '/2021-10-31/functions/{FunctionName}/url';
 
 /** Function URL configurations: Create/Get/Update/Delete/ListFunctionUrlConfig(s). */
 export function functionUrlOperations(urls: FunctionUrlService): Operation[] {
-  const body = async (req: Request, operation: string) =>
-    parseShape(
-      FunctionUrlConfigBody,
-      parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, operation)),
-    );
+  const body = (req: Request, operation: string) =>
+    readShape(req, FunctionUrlConfigBody, operation);
   return [
     {
       name: 'CreateFunctionUrlConfig',
@@ -64,18 +59,12 @@ export function functionUrlOperations(urls: FunctionUrlService): Operation[] {
       method: 'GET',
       path: `${PATH}s`,
       async handle(req, res) {
-        const maxItems = queryString(req, 'MaxItems');
         const page = await urls.list(namespaceOf(res), pathParam(req, 'FunctionName'), {
           Marker: queryString(req, 'Marker'),
-          MaxItems: maxItems === undefined ? undefined : queryInteger(maxItems, 'MaxItems'),
+          MaxItems: queryInteger(req, 'MaxItems'),
         });
         sendJson(res, 200, page);
       },
     },
   ];
-}
-
-function queryInteger(value: string, name: string): number {
-  if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
-  return Number(value);
 }

@@ -4,14 +4,13 @@ import {
   UpdateFunctionCodeBody,
   UpdateFunctionConfigurationBody,
 } from '../../aws/function-rules.js';
-import { invalidParameter } from '../../aws/errors.js';
 import { parseShape } from '../../aws/validation.js';
 import { getAccountSettings } from '../../control-plane/account-settings.js';
 import { listFunctions } from '../../control-plane/function-list.js';
 import type { FunctionService } from '../../control-plane/functions.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import { CODE_UPLOAD_BODY_LIMIT, DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
-import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 import { codeLocation } from './code-download.js';
 
@@ -41,10 +40,9 @@ export function functionOperations(
       method: 'GET',
       path: '/2015-03-31/functions',
       async handle(req, res) {
-        const maxItems = queryString(req, 'MaxItems');
         const page = await listFunctions(store, namespaceOf(res), {
           Marker: queryString(req, 'Marker'),
-          MaxItems: maxItems === undefined ? undefined : queryInteger(maxItems, 'MaxItems'),
+          MaxItems: queryInteger(req, 'MaxItems'),
           FunctionVersion: queryString(req, 'FunctionVersion'),
         });
         sendJson(res, 200, page);
@@ -129,9 +127,4 @@ export function functionOperations(
       },
     },
   ];
-}
-
-export function queryInteger(value: string, name: string): number {
-  if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
-  return Number(value);
 }

@@ -7,11 +7,10 @@ import {
 import { parseShape, Constraints } from '../../aws/validation.js';
 import type { LayerPermissionService } from '../../control-plane/layer-permissions.js';
 import type { LayerService } from '../../control-plane/layers.js';
-import { CODE_UPLOAD_BODY_LIMIT, DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
-import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
+import { parseJsonBody, CODE_UPLOAD_BODY_LIMIT, readBody, readShape } from '../body.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 import { codeLocation } from './code-download.js';
-import { queryInteger } from './functions.js';
 
 const LAYERS = '/2018-10-31/layers';
 const VERSIONS = `${LAYERS}/{LayerName}/versions`;
@@ -87,10 +86,11 @@ export function layerOperations(
       method: 'POST',
       path: `${VERSION}/policy`,
       async handle(req, res) {
-        const raw = parseJsonBody(
-          await readBody(req, DEFAULT_BODY_LIMIT, 'AddLayerVersionPermission'),
+        const body = await readShape(
+          req,
+          AddLayerVersionPermissionBody,
+          'AddLayerVersionPermission',
         );
-        const body = parseShape(AddLayerVersionPermissionBody, raw);
         const ns = namespaceOf(res);
         const revision = queryString(req, 'RevisionId');
         sendJson(res, 201, await permissions.add(ns, name(req), version(req), body, revision));
@@ -119,11 +119,10 @@ export function layerOperations(
 }
 
 function listQuery(req: Request): LayerListQuery {
-  const maxItems = queryString(req, 'MaxItems');
   return {
     CompatibleRuntime: queryString(req, 'CompatibleRuntime'),
     CompatibleArchitecture: queryString(req, 'CompatibleArchitecture'),
     Marker: queryString(req, 'Marker'),
-    MaxItems: maxItems === undefined ? undefined : queryInteger(maxItems, 'MaxItems'),
+    MaxItems: queryInteger(req, 'MaxItems'),
   };
 }

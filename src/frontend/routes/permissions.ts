@@ -1,7 +1,6 @@
 import { AddPermissionBody } from '../../aws/permissions.js';
-import { parseShape } from '../../aws/validation.js';
 import type { PermissionService } from '../../control-plane/permissions.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -15,8 +14,7 @@ export function permissionOperations(permissions: PermissionService): Operation[
       method: 'POST',
       path: PATH,
       async handle(req, res) {
-        const raw = parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, 'AddPermission'));
-        const input = parseShape(AddPermissionBody, raw);
+        const input = await readShape(req, AddPermissionBody, 'AddPermission');
         const name = pathParam(req, 'FunctionName');
         const qualifier = queryString(req, 'Qualifier');
         sendJson(res, 201, await permissions.add(namespaceOf(res), name, qualifier, input));

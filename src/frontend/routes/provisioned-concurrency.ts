@@ -1,11 +1,9 @@
-import { invalidParameter } from '../../aws/errors.js';
-import { parseShape } from '../../aws/validation.js';
 import {
   PutProvisionedConcurrencyConfigBody,
   type ProvisionedConcurrencyService,
 } from '../../control-plane/provisioned-concurrency.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
-import { pathParam, queryString, sendJson, type Operation } from '../operation.js';
+import { readShape } from '../body.js';
+import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
 const PATH = '/2019-09-30/functions/{FunctionName}/provisioned-concurrency';
@@ -23,10 +21,9 @@ export function provisionedConcurrencyOperations(
       method: 'GET',
       path: `${PATH}?List=ALL`,
       async handle(req, res) {
-        const maxItems = queryString(req, 'MaxItems');
         const page = await provisioned.list(namespaceOf(res), pathParam(req, 'FunctionName'), {
           Marker: queryString(req, 'Marker'),
-          MaxItems: maxItems === undefined ? undefined : queryInteger(maxItems, 'MaxItems'),
+          MaxItems: queryInteger(req, 'MaxItems'),
         });
         sendJson(res, 200, page);
       },
@@ -36,10 +33,11 @@ export function provisionedConcurrencyOperations(
       method: 'PUT',
       path: PATH,
       async handle(req, res) {
-        const raw = parseJsonBody(
-          await readBody(req, DEFAULT_BODY_LIMIT, 'PutProvisionedConcurrencyConfig'),
+        const body = await readShape(
+          req,
+          PutProvisionedConcurrencyConfigBody,
+          'PutProvisionedConcurrencyConfig',
         );
-        const body = parseShape(PutProvisionedConcurrencyConfigBody, raw);
         const config = await provisioned.put(
           namespaceOf(res),
           pathParam(req, 'FunctionName'),
@@ -76,10 +74,4 @@ export function provisionedConcurrencyOperations(
       },
     },
   ];
-}
-
-/** A query integer that does not parse is refused before the model's range is checked. */
-function queryInteger(value: string, name: string): number {
-  if (!/^-?\d+$/.test(value)) throw invalidParameter(`Invalid value for ${name}: ${value}`);
-  return Number(value);
 }

@@ -1,8 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { parseShape } from '../../aws/validation.js';
 import type { TagService } from '../../control-plane/tags.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -19,8 +18,7 @@ export function tagOperations(tags: TagService): Operation[] {
       method: 'POST',
       path: PATH,
       async handle(req, res) {
-        const raw = parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, 'TagResource'));
-        const input = parseShape(TagResourceBody, raw);
+        const input = await readShape(req, TagResourceBody, 'TagResource');
         await tags.tag(namespaceOf(res), pathParam(req, 'Resource'), input.Tags);
         res.status(204).end();
       },

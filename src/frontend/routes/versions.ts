@@ -1,7 +1,6 @@
 import { PublishVersionBody } from '../../aws/alias-rules.js';
-import { parseShape } from '../../aws/validation.js';
 import type { VersionService } from '../../control-plane/versions.js';
-import { DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
+import { readShape } from '../body.js';
 import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
 import { namespaceOf } from '../request-context.js';
 
@@ -15,8 +14,7 @@ export function versionOperations(versions: VersionService): Operation[] {
       method: 'POST',
       path: PATH,
       async handle(req, res) {
-        const raw = parseJsonBody(await readBody(req, DEFAULT_BODY_LIMIT, 'PublishVersion'));
-        const input = parseShape(PublishVersionBody, raw);
+        const input = await readShape(req, PublishVersionBody, 'PublishVersion');
         const name = pathParam(req, 'FunctionName');
         sendJson(res, 201, await versions.publish(namespaceOf(res), name, input));
       },
