@@ -16,6 +16,18 @@ function recorder() {
     error: (id, body, type) => events.push(`error ${id} ${type} ${body.toString()}`),
     initError: (body, type) => events.push(`init-error ${type} ${body.toString()}`),
     responseTooLarge: (id) => events.push(`too-large ${id}`),
+    responseStream: (id, contentType) => {
+      events.push(`stream ${id} ${contentType}`);
+      return {
+        write: (chunk) => void events.push(`chunk ${chunk.toString()}`),
+        end: (ending) =>
+          void events.push(
+            ending.kind === 'error'
+              ? `end error ${ending.errorType} ${ending.body.toString()}`
+              : `end ${ending.kind}`,
+          ),
+      };
+    },
   };
   return { events, listener };
 }
