@@ -1082,6 +1082,31 @@ OPERATIONS = [
         ],
     },
     {
+        'name': 'InvokeWithResponseStream',
+        'method': 'post',
+        'path': '/2021-11-15/functions/{FunctionName}/response-streaming-invocations',
+        'tag': 'Invocation',
+        'summary': "Invokes a function synchronously and streams its response as it is written.",
+        'input': 'InvokeWithResponseStreamRequest',
+        'query': ['Qualifier'],
+        'headers': ['InvocationType', 'LogType', 'ClientContext'],
+        'header_descriptions': {
+            'InvocationType': 'RequestResponse (the default) runs the function and streams its '
+            'response; DryRun only checks the request and answers 204.',
+            'LogType': 'Tail adds the last 4 KB of the log, base64, to InvokeComplete\'s '
+            'LogResult.',
+        },
+        'errors': BODY_ERRORS
+        + NAME_ERRORS
+        + [
+            'InvalidParameterValueException',
+            'ResourceConflictException',
+            'InvalidRuntimeException',
+            'TooManyRequestsException',
+            'ServiceException',
+        ],
+    },
+    {
         'name': 'PutFunctionConcurrency',
         'method': 'put',
         'path': '/2017-10-31/functions/{FunctionName}/concurrency',
@@ -1814,13 +1839,17 @@ HEADER_DESCRIPTIONS = {
 }
 
 
-def parameter(op_input, member, where):
+def parameter(op_input, member, where, descriptions=None):
     spec = SHAPES[op_input]['members'][member]
     location = {'uri': 'path', 'querystring': 'query', 'header': 'header'}[spec['location']]
     if location != where:
         sys.exit(f'generate.py: {op_input}.{member} is in {location}, not {where}')
     out = {'name': spec['locationName'], 'in': where}
-    text = HEADER_DESCRIPTIONS.get(member) or doc(spec.get('documentation'))
+    text = (
+        (descriptions or {}).get(member)
+        or HEADER_DESCRIPTIONS.get(member)
+        or doc(spec.get('documentation'))
+    )
     if text:
         out['description'] = text
     if where == 'path':
@@ -1924,6 +1953,35 @@ def invoke_responses():
     }
 
 
+def stream_responses():
+    headers = {'x-amzn-RequestId': REQUEST_ID_HEADER, 'X-Amz-Executed-Version': EXECUTED_VERSION}
+    return {
+        '200': {
+            'description': 'RequestResponse: the function ran. The body is an AWS event stream '
+            '(binary frames: total and headers length, prelude CRC32, string headers, payload, '
+            'message CRC32), opened when the function starts answering. Each frame has '
+            ':message-type event and an :event-type: PayloadChunk (:content-type '
+            'application/octet-stream; the payload is a piece of the response, as the function '
+            'wrote it, sent at once) any number of times, then one InvokeComplete '
+            '(:content-type application/json; {ErrorCode, ErrorDetails, LogResult}). A function '
+            'that does not stream sends its whole response as one PayloadChunk. The function\'s '
+            'errors, a timeout and a response over 200 MB (Function.ResponseSizeTooLarge) are '
+            'InvokeComplete\'s ErrorCode (the error type) and ErrorDetails (its message).',
+            'headers': headers,
+            'content': {
+                'application/vnd.amazon.eventstream': {
+                    'schema': {
+                        'type': 'string',
+                        'contentMediaType': 'application/vnd.amazon.eventstream',
+                        'description': 'PayloadChunk events, then InvokeComplete.',
+                    }
+                }
+            },
+        },
+        '204': {'description': 'DryRun: the request would have been accepted.', 'headers': headers},
+    }
+
+
 def operation(op):
     out = {
         'operationId': op['name'],
@@ -1944,7 +2002,7 @@ def operation(op):
     for member in op.get('query', []):
         params.append(parameter(op['input'], member, 'query'))
     for member in op.get('headers', []):
-        params.append(parameter(op['input'], member, 'header'))
+        params.append(parameter(op['input'], member, 'header', op.get('header_descriptions')))
     if params:
         out['parameters'] = params
 
@@ -1956,6 +2014,14 @@ def operation(op):
             'content': {'*/*': {'schema': {'description': 'A JSON document.'}}},
         }
         responses = invoke_responses()
+    elif op['name'] == 'InvokeWithResponseStream':
+        out['requestBody'] = {
+            'description': 'The event: any JSON value (an empty body is sent as {}), at most '
+            '6,291,456 bytes. The content type is not checked.',
+            'required': False,
+            'content': {'*/*': {'schema': {'description': 'A JSON document.'}}},
+        }
+        responses = stream_responses()
     elif op['name'] == 'InvokeAsync':
         out['requestBody'] = {
             'description': 'The event: any JSON value, at most 1,048,576 bytes (the limit of '
@@ -2047,7 +2113,10 @@ def lambda_document():
         'servers': [{'url': 'http://127.0.0.1:9001', 'description': 'asimov serve (defaults)'}],
         'tags': [
             {'name': 'Functions', 'description': 'Function management (2015-03-31).'},
-            {'name': 'Invocation', 'description': 'Invoke (2015-03-31).'},
+            {
+                'name': 'Invocation',
+                'description': 'Invoke (2015-03-31), InvokeWithResponseStream (2021-11-15).',
+            },
             {'name': 'Account', 'description': 'GetAccountSettings (2016-08-19).'},
             {
                 'name': 'Versions and aliases',
@@ -2167,6 +2236,18 @@ ERROR_BODY_HEADER = {
     'description': 'Accepted and ignored (newer runtime clients send the error body here too).',
     'schema': {'type': 'string'},
 }
+RESPONSE_MODE_HEADER = {
+    'name': header_name('responseMode'),
+    'in': 'header',
+    'description': 'streaming: the body is a streamed response (Transfer-Encoding: chunked), '
+    'handed to the caller piece by piece as it arrives, up to 209,715,200 bytes (200 MB; past '
+    'it the runtime gets 413 and the caller Function.ResponseSizeTooLarge). Content-Type is '
+    "the stream's (application/vnd.awslambda.http-integration-response: a JSON prelude and 8 "
+    'NUL bytes before the body, for function URLs). An error met half-way goes in the trailers '
+    f"{header_name('functionErrorType')} and {header_name('errorBody')} (base64 of the error "
+    'JSON); the 202 comes once the body has ended.',
+    'schema': {'type': 'string', 'enum': ['streaming']},
+}
 REQUEST_ID_PARAM = {
     'name': 'requestId',
     'in': 'path',
@@ -2256,11 +2337,12 @@ def runtime_document():
                 'post': {
                     'operationId': 'PostInvocationResponse',
                     'summary': "The function's result for the invocation.",
-                    'parameters': [REQUEST_ID_PARAM],
+                    'parameters': [REQUEST_ID_PARAM, RESPONSE_MODE_HEADER],
                     'requestBody': {
                         **result_body,
                         'description': 'At most 6,291,556 bytes; above that the runtime gets '
-                        '413 and the caller Function.ResponseSizeTooLarge.',
+                        '413 and the caller Function.ResponseSizeTooLarge. A streamed response '
+                        '(see the response mode header) may be larger.',
                     },
                     'responses': {
                         '202': RT_ACCEPTED,

@@ -10,6 +10,7 @@ import { ProvisionedConcurrencyService } from './control-plane/provisioned-concu
 import { provisionedConcurrencyOperations } from './frontend/routes/provisioned-concurrency.js';
 import { EXECUTORS } from './executors/registry.js';
 import { invokeOperations } from './frontend/routes/invoke.js';
+import { invokeWithResponseStreamOperations } from './frontend/routes/invoke-with-response-stream.js';
 import { AsyncQueue } from './invocation/async-queue.js';
 import { FunctionRunner } from './invocation/function-runner.js';
 import { InvocationService } from './invocation/invocation-service.js';
@@ -147,6 +148,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const operations: Operation[] = [
     ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeOperations(invocations),
+    ...invokeWithResponseStreamOperations(invocations),
     ...concurrencyOperations(concurrency),
     ...provisionedConcurrencyOperations(provisioned),
     ...eventInvokeConfigOperations(eventInvokeConfigs),

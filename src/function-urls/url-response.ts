@@ -38,8 +38,20 @@ export function urlAnswer(payload: Buffer): UrlAnswer {
 }
 
 function structured(result: Record<string, unknown>): UrlAnswer {
-  const status = Number(result.statusCode);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return internalServerError();
+  const head = responseHead(result, 'application/json');
+  return head ? { ...head, body: bodyOf(result) } : internalServerError();
+}
+
+/**
+ * Status and headers from a response object (statusCode, headers, cookies → Set-Cookie), with
+ * `contentType` when it names none; null when its statusCode is not an HTTP status.
+ */
+export function responseHead(
+  result: Record<string, unknown>,
+  contentType: string,
+): Omit<UrlAnswer, 'body'> | null {
+  const status = result.statusCode === undefined ? 200 : Number(result.statusCode);
+  if (!Number.isInteger(status) || status < 100 || status > 599) return null;
   const headers: [string, string][] = [];
   if (isObject(result.headers)) {
     for (const [name, value] of Object.entries(result.headers)) {
@@ -48,12 +60,12 @@ function structured(result: Record<string, unknown>): UrlAnswer {
     }
   }
   if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) {
-    headers.push(['content-type', 'application/json']);
+    headers.push(['content-type', contentType]);
   }
   if (Array.isArray(result.cookies)) {
     for (const cookie of result.cookies) headers.push(['set-cookie', String(cookie)]);
   }
-  return { status, headers, body: bodyOf(result) };
+  return { status, headers };
 }
 
 function bodyOf(result: Record<string, unknown>): Buffer {
@@ -63,5 +75,5 @@ function bodyOf(result: Record<string, unknown>): Buffer {
   return result.isBase64Encoded === true ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -13,6 +13,7 @@ import { authorizeUrlRequest, iamCaller } from './url-auth.js';
 import { corsEnabled, isPreflight, preflightAnswer, withCorsHeaders } from './url-cors.js';
 import { urlEvent, type IamCaller } from './url-event.js';
 import { internalServerError, urlAnswer, type UrlAnswer } from './url-response.js';
+import { UrlStreamWriter } from './url-stream.js';
 
 /** Path-style addressing for clients that cannot set Host: `/_asimov/lambda-url/<url-id>/<path…>`. */
 const PATH_PREFIX = /^\/_asimov\/lambda-url\/([a-z0-9]{32})(?=\/|$)/;
@@ -72,18 +73,21 @@ async function serve(deps: UrlRouterDeps, req: Request, res: Response, routed: R
   }
   if (!authorizeUrlRequest(record, key, config.AuthType, caller))
     return write(req, res, denied(FORBIDDEN));
-  const answer = await invokeUrl(deps, req, res, target, routed, caller);
-  write(req, res, withCorsHeaders(answer, cors, req));
+  const answer = await invokeUrl(deps, req, res, target, routed, caller, (head) =>
+    withCorsHeaders(head, cors, req),
+  );
+  if (answer) write(req, res, withCorsHeaders(answer, cors, req));
 }
 
 async function invokeUrl(
   deps: UrlRouterDeps,
   req: Request,
   res: Response,
-  { record, key }: UrlTarget,
+  { record, key, config }: UrlTarget,
   routed: Routed,
   caller: IamCaller | undefined,
-): Promise<UrlAnswer> {
+  decorate: (head: UrlAnswer) => UrlAnswer,
+): Promise<UrlAnswer | null> {
   const requestId = requestIdOf(res);
   try {
     const body = await readBody(req, MAX_SYNC_PAYLOAD_BYTES, 'InvokeFunctionUrl');
@@ -99,15 +103,22 @@ async function invokeUrl(
     });
     const payload = Buffer.from(JSON.stringify(event), 'utf8');
     if (payload.length > MAX_SYNC_PAYLOAD_BYTES) return invokeRefused(tooLarge());
-    const result = await deps.invocations.invoke(
-      { account: record.account, region: record.region },
-      {
-        functionName: record.name,
-        ...(key === LATEST ? {} : { qualifier: key }),
-        payload,
-        requestId,
-      },
-    );
+    const ns = { account: record.account, region: record.region };
+    const request = {
+      functionName: record.name,
+      ...(key === LATEST ? {} : { qualifier: key }),
+      payload,
+      requestId,
+    };
+    // RESPONSE_STREAM: Lambda invokes with InvokeWithResponseStream and streams to the client.
+    if (config.InvokeMode === 'RESPONSE_STREAM') {
+      const stream = new UrlStreamWriter(res, decorate);
+      const result = await deps.invocations.invokeWithResponseStream(ns, request, () =>
+        stream.sink(),
+      );
+      return stream.finish(result);
+    }
+    const result = await deps.invocations.invoke(ns, request);
     return result.functionError ? internalServerError() : urlAnswer(result.payload);
   } catch (err) {
     if (!(err instanceof LambdaError)) throw err;

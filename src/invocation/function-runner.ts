@@ -3,7 +3,7 @@ import { functionArn, type Namespace } from '../aws/arn.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
 import type { CounterService } from '../workers/counter-service.js';
-import type { EnvironmentResult } from '../workers/execution-environment.js';
+import type { EnvironmentResult, ResponseSink } from '../workers/execution-environment.js';
 import type { WorkerManager } from '../workers/worker-manager.js';
 
 export interface RunRequest {
@@ -15,6 +15,8 @@ export interface RunRequest {
   requestId: string;
   payload: Buffer;
   clientContext?: string;
+  /** Where a streamed response goes as it arrives (InvokeWithResponseStream, streaming URLs). */
+  sink?: ResponseSink;
 }
 
 /**
@@ -44,6 +46,7 @@ export class FunctionRunner {
           invokedFunctionArn: functionArn(ns, record.name, request.qualifier),
           traceId: traceId(),
           clientContext: request.clientContext,
+          sink: request.sink,
         },
       );
     } finally {

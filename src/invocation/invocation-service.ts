@@ -3,6 +3,8 @@ import { conflict, LambdaError } from '../aws/errors.js';
 import { Constraints } from '../aws/validation.js';
 import { routedVersion } from '../control-plane/aliases.js';
 import type { FunctionService } from '../control-plane/functions.js';
+import type { FunctionRecord, VersionRecord } from '../store/records.js';
+import type { ResponseSink } from '../workers/execution-environment.js';
 import { logTail } from '../workers/invocation-log.js';
 import type { FunctionRunner } from './function-runner.js';
 import { checkEventPayload, checkPayload, decodeClientContext } from './payload.js';
@@ -26,6 +28,17 @@ export interface InvokeResponse {
   functionError?: string;
   logResult?: string;
 }
+
+/** A request resolved to the version that runs it, and checked. */
+interface Target {
+  record: FunctionRecord;
+  qualifier?: string;
+  version: VersionRecord;
+  clientContext?: string;
+}
+
+/** InvokeWithResponseStream takes only these (ResponseStreamingInvocationType). */
+const STREAMING_INVOCATION_TYPES = ['RequestResponse', 'DryRun'];
 
 /** Where Event invocations go: a queue that keeps them until they are done. */
 export interface AsyncInvoker {
@@ -51,19 +64,10 @@ export class InvocationService {
   ) {}
 
   async invoke(ns: Namespace, request: InvokeRequest): Promise<InvokeResponse> {
-    new Constraints()
-      .oneOf(request.invocationType, 'invocationType', ['Event', 'RequestResponse', 'DryRun'])
-      .oneOf(request.logType, 'logType', ['None', 'Tail'])
-      .check();
-    const found = await this.functions.find(ns, request.functionName, request.qualifier);
-    const { record, qualifier } = found;
-    this.refuseUnready(found.version.State, functionArn(ns, record.name));
-    checkPayload(request.payload);
-    const clientContext = decodeClientContext(request.clientContext);
-    const version = routedVersion(record, found.version, qualifier);
-    const executedVersion = version.Version;
+    const target = await this.target(ns, request, ['Event', 'RequestResponse', 'DryRun']);
+    const { record, qualifier, version } = target;
     if (request.invocationType === 'DryRun') {
-      return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
+      return { statusCode: 204, payload: Buffer.alloc(0), executedVersion: version.Version };
     }
     if (request.invocationType === 'Event') {
       checkEventPayload(request.payload);
@@ -76,6 +80,52 @@ export class InvocationService {
       });
       return { statusCode: 202, payload: Buffer.alloc(0) };
     }
+    return this.run(ns, request, target);
+  }
+
+  /**
+   * InvokeWithResponseStream: checked and resolved as Invoke is; a streamed response goes to the
+   * sink `sinkFor` opens (for the version that runs) as the function writes it. The result holds
+   * what did not stream: a buffered function's response, or the function's error.
+   */
+  async invokeWithResponseStream(
+    ns: Namespace,
+    request: InvokeRequest,
+    sinkFor: (executedVersion: string) => ResponseSink,
+  ): Promise<InvokeResponse> {
+    const target = await this.target(ns, request, STREAMING_INVOCATION_TYPES);
+    const executedVersion = target.version.Version;
+    if (request.invocationType === 'DryRun') {
+      return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
+    }
+    return this.run(ns, request, target, sinkFor(executedVersion));
+  }
+
+  /** The request's checks, in AWS's order, and the version it runs. */
+  private async target(
+    ns: Namespace,
+    request: InvokeRequest,
+    invocationTypes: string[],
+  ): Promise<Target> {
+    new Constraints()
+      .oneOf(request.invocationType, 'invocationType', invocationTypes)
+      .oneOf(request.logType, 'logType', ['None', 'Tail'])
+      .check();
+    const found = await this.functions.find(ns, request.functionName, request.qualifier);
+    const { record, qualifier } = found;
+    this.refuseUnready(found.version.State, functionArn(ns, record.name));
+    checkPayload(request.payload);
+    const clientContext = decodeClientContext(request.clientContext);
+    const version = routedVersion(record, found.version, qualifier);
+    return { record, qualifier, version, clientContext };
+  }
+
+  private async run(
+    ns: Namespace,
+    request: InvokeRequest,
+    { record, qualifier, version, clientContext }: Target,
+    sink?: ResponseSink,
+  ): Promise<InvokeResponse> {
     const result = await this.runner.run({
       ns,
       record,
@@ -84,11 +134,12 @@ export class InvocationService {
       requestId: request.requestId,
       payload: request.payload,
       clientContext,
+      sink,
     });
     return {
       statusCode: 200,
       payload: result.payload,
-      executedVersion,
+      executedVersion: version.Version,
       ...(result.functionError ? { functionError: result.functionError } : {}),
       ...(request.logType === 'Tail' ? { logResult: logTail(result.log) } : {}),
     };

@@ -2,6 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { endWithBytes } from '../http/end-with-bytes.js';
 import protocol from './protocol.json' with { type: 'json' };
+import {
+  forwardStreamedResponse,
+  isStreamedResponse,
+  streamContentType,
+  type StreamSink,
+} from './streamed-response.js';
 
 /** What the runtime is handed on GET /next. */
 export interface RuntimeInvocation {
@@ -23,13 +29,16 @@ export interface RuntimeListener {
   initError(body: Buffer, errorType: string | undefined): void;
   /** A response over the limit: the runtime got 413, the caller gets AWS's function error. */
   responseTooLarge(requestId: string): void;
+  /** The runtime started a streamed response: where its body goes as it arrives. */
+  responseStream(requestId: string, contentType: string): StreamSink;
 }
 
 /** AWS's limit on a synchronous response: 6 MB plus 100 bytes of envelope. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 const MAX_ERROR_BYTES = 1_048_576;
 
-type Phase = 'init' | 'waiting' | 'invoking';
+/** streaming: the runtime is sending a streamed response for the current invocation. */
+type Phase = 'init' | 'waiting' | 'invoking' | 'streaming';
 
 /**
  * The Lambda Runtime API (2018-06-01) for one execution environment: the runtime long-polls
@@ -44,6 +53,8 @@ export class RuntimeApiServer {
   private current: RuntimeInvocation | undefined;
   private queued: RuntimeInvocation | undefined;
   private poll: http.ServerResponse | undefined;
+  /** The streamed response in flight; a new token for each, so a stale one is ignored. */
+  private stream: object | undefined;
 
   private constructor(private readonly listener: RuntimeListener) {
     this.server = http.createServer((req, res) => this.route(req, res));
@@ -77,6 +88,7 @@ export class RuntimeApiServer {
   resetRuntime(): void {
     this.phase = 'init';
     this.current = undefined;
+    this.stream = undefined;
     this.poll?.destroy();
     this.poll = undefined;
   }
@@ -98,6 +110,8 @@ export class RuntimeApiServer {
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
     if (req.method === 'POST' && match) {
       const [, requestId, kind] = match as unknown as [string, string, string];
+      if (kind === 'response' && isStreamedResponse(req))
+        return this.postStream(req, res, requestId);
       const limit = kind === 'response' ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
       return void this.readThen(
         req,
@@ -154,11 +168,40 @@ export class RuntimeApiServer {
     if (!this.current || this.current.requestId !== requestId) {
       return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
     }
-    if (this.phase !== 'invoking') return this.forbidden(res, kind);
+    // An error posted while a response streams (an uncaught exception) ends that stream.
+    const endsStream = this.phase === 'streaming' && kind === 'error';
+    if (this.phase !== 'invoking' && !endsStream) return this.forbidden(res, kind);
     this.phase = 'waiting';
+    this.stream = undefined;
     reply(res, 202, { status: 'OK' });
     if (kind === 'response') this.listener.response(requestId, body);
     else this.listener.error(requestId, body, errorTypeOf(req));
+  }
+
+  /** A streamed response: checked before its body is read, then forwarded as it arrives. */
+  private postStream(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): void {
+    if (!this.current || this.current.requestId !== requestId) {
+      req.resume();
+      return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+    }
+    if (this.phase !== 'invoking') {
+      req.resume();
+      return this.forbidden(res, 'response');
+    }
+    this.phase = 'streaming';
+    const token = {};
+    this.stream = token;
+    const target = this.listener.responseStream(requestId, streamContentType(req));
+    const live = () => this.stream === token;
+    forwardStreamedResponse(req, res, {
+      write: (chunk) => (live() ? target.write(chunk) : undefined),
+      end: (ending) => {
+        if (!live()) return;
+        this.stream = undefined;
+        this.phase = 'waiting';
+        target.end(ending);
+      },
+    });
   }
 
   private postInitError(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {

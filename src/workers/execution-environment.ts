@@ -1,6 +1,15 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EnvironmentHandle, RuntimeExit, RuntimeProcess } from '../executors/executor.js';
-import { RuntimeApiServer, type RuntimeListener } from '../runtime-api/runtime-api-server.js';
+import {
+  MAX_RESPONSE_BYTES,
+  RuntimeApiServer,
+  type RuntimeListener,
+} from '../runtime-api/runtime-api-server.js';
+import {
+  MAX_STREAMED_RESPONSE_BYTES,
+  type StreamEnding,
+  type StreamSink,
+} from '../runtime-api/streamed-response.js';
 import { endLine, reportLine, startLine } from './invocation-log.js';
 
 /**
@@ -24,6 +33,19 @@ export interface EnvironmentInvocation {
   traceId: string;
   clientContext?: string;
   cognitoIdentity?: string;
+  /**
+   * Where a streamed response goes as the runtime writes it (InvokeWithResponseStream, function
+   * URLs in RESPONSE_STREAM mode). Without one, a streamed response is collected, as Invoke does.
+   */
+  sink?: ResponseSink;
+}
+
+/** The caller's end of a streamed response. */
+export interface ResponseSink {
+  /** The runtime began streaming, with this content type; nothing was written yet. */
+  start(contentType: string): void;
+  /** One piece of the body; a promise holds the runtime back until the caller can take more. */
+  write(chunk: Buffer): Promise<void> | void;
 }
 
 export interface EnvironmentResult {
@@ -45,9 +67,11 @@ export interface EnvironmentSettings {
 /** How an invocation ended, before it becomes a result. */
 type Outcome =
   | { kind: 'response'; body: Buffer }
+  /** The body went to the invocation's sink as it arrived. */
+  | { kind: 'streamed' }
   | { kind: 'error'; body: Buffer }
   | { kind: 'init-error'; body: Buffer }
-  | { kind: 'too-large' }
+  | { kind: 'too-large'; limit: number }
   | { kind: 'exit'; exit: RuntimeExit }
   | { kind: 'timeout' };
 
@@ -68,6 +92,7 @@ export class ExecutionEnvironment implements RuntimeListener {
   private settle: ((outcome: Outcome) => void) | undefined;
   private initWaiter: ((outcome: Outcome | undefined) => void) | undefined;
   private currentRequestId: string | undefined;
+  private sink: ResponseSink | undefined;
   private log = '';
   private partial = '';
 
@@ -178,7 +203,38 @@ export class ExecutionEnvironment implements RuntimeListener {
   }
 
   responseTooLarge(): void {
-    this.settle?.({ kind: 'too-large' });
+    this.settle?.({ kind: 'too-large', limit: MAX_RESPONSE_BYTES });
+  }
+
+  /**
+   * A streamed response goes to the invocation's sink as it arrives; without a sink (Invoke) it
+   * is collected within the buffered limit. It belongs to the invocation it started in: once that
+   * has settled (a timeout, an error posted meanwhile), the rest is dropped.
+   */
+  responseStream(_requestId: string, contentType: string): StreamSink {
+    const settle = this.settle;
+    const live = () => settle !== undefined && this.settle === settle;
+    const sink = this.sink;
+    if (sink) {
+      sink.start(contentType);
+      return {
+        write: (chunk) => (live() ? sink.write(chunk) : undefined),
+        end: (ending) => live() && settle?.(streamOutcome(ending, { kind: 'streamed' })),
+      };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    return {
+      write: (chunk) => {
+        if (!live()) return;
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) settle?.({ kind: 'too-large', limit: MAX_RESPONSE_BYTES });
+        else chunks.push(chunk);
+      },
+      end: (ending) =>
+        live() &&
+        settle?.(streamOutcome(ending, { kind: 'response', body: Buffer.concat(chunks) })),
+    };
   }
 
   // ---- internals ----
@@ -204,17 +260,19 @@ export class ExecutionEnvironment implements RuntimeListener {
     return outcome ?? null;
   }
 
-  private run(invocation: EnvironmentInvocation): Promise<Outcome> {
+  private run({ sink, ...invocation }: EnvironmentInvocation): Promise<Outcome> {
     this.transition('invoking');
     const deadlineMs = Date.now() + this.timeoutMs();
     return new Promise<Outcome>((resolve) => {
       const settle = (outcome: Outcome) => {
         clearTimeout(timer);
         this.settle = undefined;
+        this.sink = undefined;
         resolve(outcome);
       };
       const timer = setTimeout(() => settle({ kind: 'timeout' }), this.timeoutMs());
       this.settle = settle;
+      this.sink = sink;
       this.api.offer({ ...invocation, deadlineMs });
     });
   }
@@ -225,7 +283,7 @@ export class ExecutionEnvironment implements RuntimeListener {
     durationMs: number,
     initDurationMs: number | undefined,
   ): Promise<EnvironmentResult> {
-    const failed = outcome.kind !== 'response';
+    const failed = outcome.kind !== 'response' && outcome.kind !== 'streamed';
     const broken =
       outcome.kind === 'exit' || outcome.kind === 'timeout' || outcome.kind === 'init-error';
     const payload = resultPayload(requestId, outcome, this.settings.timeoutSeconds);
@@ -308,10 +366,11 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
     case 'error':
     case 'init-error':
       return outcome.body;
+    case 'streamed':
+      return Buffer.alloc(0);
     case 'too-large':
       return json({
-        errorMessage:
-          'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${outcome.limit} bytes).`,
         errorType: 'Function.ResponseSizeTooLarge',
       });
     case 'timeout':
@@ -326,6 +385,13 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
         errorMessage: `RequestId: ${requestId} Error: Runtime exited ${exitText(outcome.exit)}`,
       });
   }
+}
+
+/** A streamed response's ending as an invocation outcome; `complete` is the caller's success. */
+function streamOutcome(ending: StreamEnding, complete: Outcome): Outcome {
+  if (ending.kind === 'complete') return complete;
+  if (ending.kind === 'error') return { kind: 'error', body: ending.body };
+  return { kind: 'too-large', limit: MAX_STREAMED_RESPONSE_BYTES };
 }
 
 /** One line on why a provisioned environment's init failed, for the server's log. */
@@ -374,5 +440,7 @@ function forwardTo(holder: { target?: ExecutionEnvironment }): RuntimeListener {
     error: (id, body) => holder.target?.error(id, body),
     initError: (body) => holder.target?.initError(body),
     responseTooLarge: () => holder.target?.responseTooLarge(),
+    responseStream: (id, contentType) =>
+      holder.target?.responseStream(id, contentType) ?? { write: () => {}, end: () => {} },
   };
 }

@@ -25,6 +25,8 @@ export interface RuntimePost {
   requestId?: string;
   body: string;
   headers: http.IncomingHttpHeaders;
+  /** A streamed response's trailers (its error, if any). */
+  trailers: NodeJS.Dict<string>;
 }
 
 export class RuntimeApiStub {
@@ -84,9 +86,10 @@ export class RuntimeApiStub {
           requestId: match[1],
           body,
           headers: req.headers,
+          trailers: req.trailers,
         });
       } else if (url === protocol.paths.initError) {
-        this.posts.push({ kind: 'init-error', body, headers: req.headers });
+        this.posts.push({ kind: 'init-error', body, headers: req.headers, trailers: req.trailers });
       } else {
         res.writeHead(404).end();
         return;

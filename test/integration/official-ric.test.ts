@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeWithResponseStreamCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
 import { lambdaClient, startTestServer } from '../helpers/server.js';
 
@@ -40,6 +40,23 @@ describe(
         ],
         { Runtime: 'provided.al2023', Handler: 'index.handler' },
       );
+      await deploy(
+        client,
+        'ric-stream',
+        [
+          { name: 'bootstrap', content: bootstrap, mode: 0o755 },
+          {
+            name: 'index.mjs',
+            content: `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream = awslambda.HttpResponseStream.from(stream, { statusCode: 201 });
+  for (const part of ['a;', 'b;', 'c;']) { stream.write(part); await new Promise((r) => setTimeout(r, 50)); }
+  if (event.fail) throw new TypeError('ric stream failure');
+  stream.end();
+});\n`,
+          },
+        ],
+        { Runtime: 'provided.al2023', Handler: 'index.handler' },
+      );
     });
     after(() => server?.close());
 
@@ -59,6 +76,30 @@ describe(
       const body = failed.json as { errorType: string; errorMessage: string };
       assert.equal(body.errorType, 'TypeError');
       assert.equal(body.errorMessage, 'ric failure');
+    });
+
+    it("streams through our Runtime API's streamed responses (trailers for errors)", async () => {
+      const read = async (payload: unknown) => {
+        const out = await client.send(
+          new InvokeWithResponseStreamCommand({
+            FunctionName: 'ric-stream',
+            Payload: Buffer.from(JSON.stringify(payload)),
+          }),
+        );
+        let text = '';
+        let complete: unknown;
+        for await (const event of out.EventStream ?? []) {
+          if (event.PayloadChunk) text += Buffer.from(event.PayloadChunk.Payload ?? []).toString();
+          if (event.InvokeComplete) complete = event.InvokeComplete;
+        }
+        return { text, complete };
+      };
+      const prelude = `{"statusCode":201}${'\0'.repeat(8)}`;
+      assert.deepEqual(await read({}), { text: `${prelude}a;b;c;`, complete: {} });
+      assert.deepEqual(await read({ fail: true }), {
+        text: `${prelude}a;b;c;`,
+        complete: { ErrorCode: 'TypeError', ErrorDetails: 'ric stream failure' },
+      });
     });
   },
 );

@@ -828,6 +828,32 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
       );
     });
 
+    it('response streaming', async () => {
+      await call('CreateFunction', '/2015-03-31/functions', {
+        body: JSON.stringify({
+          FunctionName: 'streamed-doc',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
+      });
+      await settled('streamed-doc');
+      const path = '/2021-11-15/functions/streamed-doc/response-streaming-invocations';
+      const dryRun = await call('InvokeWithResponseStream', path, {
+        headers: { 'X-Amz-Invocation-Type': 'DryRun' },
+      });
+      assert.equal(dryRun.status, 204);
+      const streamed = await call('InvokeWithResponseStream', path, { body: '{}' });
+      assert.equal(streamed.status, 200);
+      assert.equal(streamed.headers.get('content-type'), 'application/vnd.amazon.eventstream');
+      await call(
+        'InvokeWithResponseStream',
+        '/2021-11-15/functions/missing/response-streaming-invocations',
+      );
+      await call('DeleteFunction', fn('streamed-doc'));
+    });
+
     it('asynchronous invocation', async () => {
       const arn = 'arn:aws:lambda:us-east-1:000000000000:function';
       for (const name of ['async-doc', 'async-sink']) {

@@ -557,3 +557,130 @@ test('AWS_LAMBDA_LOG_FORMAT=JSON writes one JSON object per call', async (t) => 
     { timestamp: 'string', level: 'WARN', requestId: 'req-json', message: 'careful 1' },
   );
 });
+
+// ---- response streaming (awslambda.streamifyResponse / HttpResponseStream) ----
+
+const RESPONSE_MODE_HEADER = protocol.headers.responseMode;
+
+/** A streaming handler module: `body` is the handler's body, with `event` and `stream` in scope. */
+const streamingModule = (body: string) => ({
+  'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, stream, context) => {\n${body}\n});`,
+});
+
+function streamedError(post: RuntimePost) {
+  const encoded = post.trailers[protocol.headers.errorBody] ?? '';
+  return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as {
+    errorType: string;
+    errorMessage: string;
+    trace: string[];
+  };
+}
+
+test('a streamifyResponse handler streams its response: chunked, in streaming mode', async (t) => {
+  const runtime = await startRuntime(t, {
+    files: streamingModule(`
+      stream.write('a,');
+      stream.write(Buffer.from('b,'));
+      stream.write({ c: 1 });
+      stream.end(String(context.awsRequestId));`),
+    handler: 'index.handler',
+  });
+  const [first, second] = await invokeAll(runtime, [
+    { requestId: 'req-s1', payload: '{}' },
+    { requestId: 'req-s2', payload: '{}' },
+  ]);
+  assert.equal(first?.kind, 'response');
+  assert.equal(first?.headers[RESPONSE_MODE_HEADER], 'streaming');
+  assert.equal(first?.headers['transfer-encoding'], 'chunked');
+  assert.equal(first?.headers['content-type'], 'application/octet-stream');
+  assert.equal(first?.body, 'a,b,{"c":1}req-s1');
+  assert.equal(first?.trailers[ERROR_TYPE_HEADER], undefined);
+  // The runtime goes on to the next invocation once the stream is taken.
+  assert.equal(second?.body, 'a,b,{"c":1}req-s2');
+});
+
+test('HttpResponseStream.from writes the prelude and 8 NUL bytes ahead of the body', async (t) => {
+  const prelude = { statusCode: 201, headers: { 'x-a': 'b' }, cookies: ['c=1'] };
+  const runtime = await startRuntime(t, {
+    files: streamingModule(`
+      const http = awslambda.HttpResponseStream.from(stream, ${JSON.stringify(prelude)});
+      http.write('hello ');
+      http.end('world');`),
+    handler: 'index.handler',
+  });
+  const post = await invokeOnce(runtime, {});
+  assert.equal(post.headers['content-type'], 'application/vnd.awslambda.http-integration-response');
+  assert.equal(post.body, `${JSON.stringify(prelude)}${'\0'.repeat(8)}hello world`);
+});
+
+test('HttpResponseStream.from sends the prelude even when the body is empty', async (t) => {
+  const post = await startAndInvoke(t, {
+    files: streamingModule(`awslambda.HttpResponseStream.from(stream, { statusCode: 204 }).end();`),
+    handler: 'index.handler',
+  });
+  assert.equal(post.body, `{"statusCode":204}${'\0'.repeat(8)}`);
+});
+
+test('a throw mid-stream ends the stream with the error in the trailers', async (t) => {
+  const runtime = await startRuntime(t, {
+    files: streamingModule(`
+      stream.write('partial');
+      await new Promise((r) => setTimeout(r, 20));
+      throw new TypeError('broke mid-stream');`),
+    handler: 'index.handler',
+  });
+  const post = await invokeOnce(runtime, {});
+  assert.equal(post.kind, 'response');
+  assert.equal(post.body, 'partial');
+  assert.equal(post.trailers[ERROR_TYPE_HEADER], 'TypeError');
+  const error = streamedError(post);
+  assert.equal(error.errorType, 'TypeError');
+  assert.equal(error.errorMessage, 'broke mid-stream');
+  assert.ok(error.trace[0]?.startsWith('TypeError: broke mid-stream'));
+  await runtime.stop();
+  assert.match(runtime.stdout(), /\tERROR\tInvoke Error \t\{"errorType":"TypeError"/);
+});
+
+test('a streaming handler must be async, as on AWS', async (t) => {
+  const post = await startAndInvoke(t, {
+    files: {
+      'index.js':
+        'exports.handler = awslambda.streamifyResponse((event, stream) => { stream.write("x"); });',
+    },
+    handler: 'index.handler',
+  });
+  assert.equal(post.trailers[ERROR_TYPE_HEADER], 'Error');
+  assert.equal(streamedError(post).errorMessage, 'Streaming does not support non-async handlers.');
+});
+
+test('stream.pipeline into the response stream works', async (t) => {
+  const post = await startAndInvoke(t, {
+    files: {
+      'index.mjs': `import { pipeline } from 'node:stream/promises';
+        import { Readable } from 'node:stream';
+        export const handler = awslambda.streamifyResponse(async (event, stream) => {
+          await pipeline(Readable.from(['x', 'y', 'z']), stream);
+        });`,
+    },
+    handler: 'index.handler',
+  });
+  assert.equal(post.body, 'xyz');
+  assert.equal(post.trailers[ERROR_TYPE_HEADER], undefined);
+});
+
+test('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=1 leaves no awslambda global', async (t) => {
+  const post = await startAndInvoke(t, {
+    files: { 'index.js': 'exports.handler = async () => typeof awslambda;' },
+    handler: 'index.handler',
+    env: { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: '1' },
+  });
+  assert.equal(post.body, '"undefined"');
+  const withGlobal = await startAndInvoke(t, {
+    files: {
+      'index.js':
+        'exports.handler = async () => [typeof awslambda.streamifyResponse, typeof awslambda.HttpResponseStream.from];',
+    },
+    handler: 'index.handler',
+  });
+  assert.equal(withGlobal.body, '["function","function"]');
+});

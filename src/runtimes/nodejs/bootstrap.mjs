@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { UnhandledPromiseRejection, toRapidResponse } from './errors.mjs';
 import { loadHandler } from './handler-loader.mjs';
-import { activeRequestId, invoke, onBeforeExit } from './invoke.mjs';
+import { activeRequestId, invoke, invokeStreaming, onBeforeExit } from './invoke.mjs';
 import { logError, patchConsole } from './logging.mjs';
 import { RuntimeApiClient } from './runtime-api-client.mjs';
+import { installGlobals, isStreamingHandler } from './streaming.mjs';
 
 // AWS's exit codes: the server sees the runtime die and starts a fresh one.
 const EXIT_UNCAUGHT_EXCEPTION = 129;
@@ -17,6 +18,8 @@ const EXIT_UNHANDLED_REJECTION = 128;
 // Set only where /opt could not be mounted; NODE_PATH already names the layers' place.
 delete process.env._ASIMOV_OPT_ROOT;
 patchConsole();
+// Before the handler loads: its module calls awslambda.streamifyResponse as it is evaluated.
+installGlobals();
 const client = new RuntimeApiClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
 let exiting = false;
 
@@ -44,6 +47,9 @@ async function main() {
     // Reported like any uncaught error at init, which is how AWS's runtime ends up doing it.
     fail('Uncaught Exception', error, EXIT_UNCAUGHT_EXCEPTION);
     return;
+  }
+  if (isStreamingHandler(handler)) {
+    for (;;) await invokeStreaming(client, handler, await client.next());
   }
   const isAsync = isAsyncFunction(handler);
   for (;;) await invoke(client, handler, isAsync, await client.next());

@@ -5,6 +5,7 @@
 import { NodeJsExit, toRapidResponse } from './errors.mjs';
 import { logError, setRequestId } from './logging.mjs';
 import { protocol } from './runtime-api-client.mjs';
+import { createResponseStream, highWaterMarkOf } from './streaming.mjs';
 
 const HEADERS = protocol.headers;
 const env = process.env;
@@ -52,6 +53,47 @@ export function invoke(client, handler, isAsync, { headers, body }) {
       controls.fail(err);
     }
   });
+}
+
+/**
+ * One invocation of a streaming handler (awslambda.streamifyResponse), as AWS's runtime runs it:
+ * `handler(event, responseStream, context)` must return a promise; the invocation is over when
+ * the stream has ended and the Runtime API has taken it. A throw, a sync handler, or a stream
+ * left open when the promise settles ends the stream with the error in its trailers.
+ */
+export async function invokeStreaming(client, handler, { headers, body }) {
+  const requestId = headers[HEADERS.requestId];
+  currentRequestId = requestId;
+  setRequestId(requestId);
+  forwardTraceId(headers[HEADERS.traceId]);
+  beforeExitListener = null;
+  const { stream, done, fail } = createResponseStream(client, requestId, highWaterMarkOf(handler));
+  try {
+    const context = Object.assign(streamingControls(), functionData, headerData(headers));
+    const result = handler(JSON.parse(body), stream, context);
+    if (typeof result?.then !== 'function') {
+      throw new Error('Streaming does not support non-async handlers.');
+    }
+    if ((await result) !== undefined) console.warn('Streaming handlers ignore return values.');
+    await done;
+    if (!stream.writableFinished) throw new Error('Response stream is not finished.');
+  } catch (err) {
+    logError('Invoke Error', err);
+    await fail(err);
+    await done.catch(() => {});
+  }
+}
+
+function streamingControls() {
+  let waitForEmptyEventLoop = true;
+  return {
+    get callbackWaitsForEmptyEventLoop() {
+      return waitForEmptyEventLoop;
+    },
+    set callbackWaitsForEmptyEventLoop(value) {
+      waitForEmptyEventLoop = value;
+    },
+  };
 }
 
 function createCallbacks(report) {

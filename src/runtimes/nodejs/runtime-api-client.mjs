@@ -37,6 +37,37 @@ export class RuntimeApiClient {
     return this.#send('POST', invocationPath(paths.response, requestId), body);
   }
 
+  /**
+   * Opens a streamed response: a chunked POST whose body goes out as it is written, its headers
+   * with the first write. `done` settles once the Runtime API has answered the whole of it.
+   */
+  streamResponse(requestId, highWaterMark) {
+    const request = http.request({
+      agent: this.#agent,
+      hostname: this.#hostname,
+      port: this.#port,
+      method: 'POST',
+      path: invocationPath(paths.response, requestId),
+      headers: {
+        [HEADERS.responseMode]: 'streaming',
+        'content-type': 'application/octet-stream',
+        'transfer-encoding': 'chunked',
+        trailer: `${HEADERS.functionErrorType}, ${HEADERS.errorBody}`,
+      },
+      ...(highWaterMark ? { highWaterMark } : {}),
+    });
+    const done = new Promise((resolve, reject) => {
+      request.on('error', reject);
+      request.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+        res.on('error', reject);
+      });
+    });
+    done.catch(() => {}); // awaited by the invocation when it matters; never an unhandled rejection
+    return { request, done };
+  }
+
   postError(requestId, errorResponse) {
     return this.#postError(invocationPath(paths.error, requestId), errorResponse);
   }
