@@ -52,6 +52,7 @@ import { LayerService } from './control-plane/layers.js';
 import { LayerPermissionService } from './control-plane/layer-permissions.js';
 import { layerTree } from './control-plane/layer-references.js';
 import { layerOperations } from './frontend/routes/layers.js';
+import { CodeWatcher } from './workers/code-watcher.js';
 
 export interface RunningServer {
   /** `http://host:port` of the Lambda API. */
@@ -60,6 +61,13 @@ export interface RunningServer {
   operations: readonly Operation[];
   workers: WorkerManager;
   counter: CounterService;
+  /** The control plane, for what deploys in-process (SAM templates: src/sam/). */
+  services: {
+    functions: FunctionService;
+    layers: LayerService;
+    functionUrls: FunctionUrlService;
+    concurrency: ConcurrencyService;
+  };
   close(): Promise<void>;
 }
 
@@ -90,6 +98,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
   for (const note of notes) log(note); // which sandbox is in force and why, then any warning
+  const codeWatcher = new CodeWatcher(log); // hot reload of functions run from local folders
   const workers = new WorkerManager(
     new Placement(executor),
     commands ?? new RuntimeCommands(config.interpreters),
@@ -104,6 +113,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       },
       log,
       layerTree: (arns) => layerTree(store, code, arns),
+      watchCode: (folder, key, onChange) => codeWatcher.watch(folder, key, onChange),
     },
   );
   const observers: FunctionObserver[] = [workers];
@@ -191,8 +201,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     counter,
     port,
     operations,
+    services: { functions, layers, functionUrls, concurrency },
     async close() {
       events.close();
+      codeWatcher.close();
       await workers.shutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
