@@ -67,6 +67,7 @@ export interface RunningServer {
     layers: LayerService;
     functionUrls: FunctionUrlService;
     concurrency: ConcurrencyService;
+    permissions: PermissionService;
   };
   close(): Promise<void>;
 }
@@ -154,6 +155,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await lifecycle.resume();
   await provisioned.resume();
 
+  const permissions = new PermissionService(store);
   const operations: Operation[] = [
     ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeOperations(invocations),
@@ -165,7 +167,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...versionOperations(versions),
     ...aliasOperations(aliases),
     // Resource policies, tags, runtime management, recursion, code signing.
-    ...permissionOperations(new PermissionService(store)),
+    ...permissionOperations(permissions),
     ...tagOperations(new TagService(store)),
     ...functionSettingOperations(new RuntimeManagementService(store), new RecursionService(store)),
     ...codeSigningOperations(new CodeSigningService(store)),
@@ -201,7 +203,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     counter,
     port,
     operations,
-    services: { functions, layers, functionUrls, concurrency },
+    services: { functions, layers, functionUrls, concurrency, permissions },
     async close() {
       events.close();
       codeWatcher.close();

@@ -10,6 +10,8 @@ import type { CodeSpec, FunctionSpec, LayerSpec, SamTemplate } from './template.
 
 type Services = RunningServer['services'];
 
+const PUBLIC_URL_STATEMENT = 'FunctionURLAllowPublicAccess';
+
 export interface Deployed {
   /** Logical ID → function URL, for the functions that have one. */
   urls: Map<string, string>;
@@ -133,6 +135,7 @@ export class TemplateDeployer {
     const { functionUrls } = this.services;
     const name = spec.logicalId;
     const current = await functionUrls.get(this.ns, name, undefined).catch(ignore404);
+    await this.publicUrlPermission(name, spec.url?.AuthType === 'NONE');
     if (!spec.url) {
       if (current) await functionUrls.delete(this.ns, name, undefined);
       return undefined;
@@ -143,6 +146,30 @@ export class TemplateDeployer {
     if (!isDeepStrictEqual({ AuthType, Cors, InvokeMode }, { InvokeMode: 'BUFFERED', ...input }))
       await functionUrls.update(this.ns, name, undefined, { Cors: {}, ...input });
     return current.FunctionUrl;
+  }
+
+  /**
+   * SAM gives a URL with AuthType NONE the permission that lets anyone call it
+   * (`<Function>UrlPublicPermissions`); without it the URL answers 403, as on AWS.
+   */
+  private async publicUrlPermission(name: string, wanted: boolean): Promise<void> {
+    const { permissions } = this.services;
+    if (!wanted) {
+      await permissions
+        .remove(this.ns, name, PUBLIC_URL_STATEMENT, undefined, undefined)
+        .catch(ignore404);
+      return;
+    }
+    await permissions
+      .add(this.ns, name, undefined, {
+        StatementId: PUBLIC_URL_STATEMENT,
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE',
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof LambdaError && err.code === 'ResourceConflictException')) throw err;
+      });
   }
 
   /** Waits out Pending / InProgress (milliseconds here), as a careful deployer would. */
