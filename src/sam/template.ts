@@ -4,7 +4,7 @@ import { functionArn, type Namespace } from '../aws/arn.js';
 import { envVarsFor, type EnvVarsFile } from './env-vars.js';
 import { withFunctionGlobals } from './globals.js';
 import { inlineCodeZip } from './inline-code.js';
-import { NO_VALUE, resolve, type Scope } from './intrinsics.js';
+import { isIntrinsic, NO_VALUE, resolve, type Scope } from './intrinsics.js';
 import { parameterValues } from './parameters.js';
 import { TemplateError, Unresolvable } from './template-error.js';
 import { parseTemplate } from './template-file.js';
@@ -314,7 +314,9 @@ export class SamTemplate {
    */
   private variables(id: string, resource: Resource): Record<string, string> {
     const environment = (resource.Properties.Environment ?? {}) as { Variables?: unknown };
-    const declared = this.resolveAt(id, 'Environment', environment.Variables ?? {});
+    const raw = environment.Variables ?? {};
+    // Each variable on its own, so one that cannot be worked out here leaves the others be.
+    const declared = isIntrinsic(raw) ? this.resolveAt(id, 'Environment', raw) : raw;
     const out: Record<string, string> = {};
     for (const [name, raw] of Object.entries(declared as Record<string, unknown>)) {
       try {
