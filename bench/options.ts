@@ -1,8 +1,15 @@
 import type { Pairing } from './measure.js';
 
 /** What a run measures and how much: `--quick` for a smoke run, `--only` to pick a section. */
-export type Section = 'control-plane' | 'invoke' | 'async' | 'sandbox' | 'docker';
-const SECTIONS: readonly Section[] = ['control-plane', 'invoke', 'async', 'sandbox', 'docker'];
+export type Section = 'control-plane' | 'invoke' | 'async' | 'sandbox' | 'docker' | 'sam';
+const SECTIONS: readonly Section[] = [
+  'control-plane',
+  'invoke',
+  'async',
+  'sandbox',
+  'docker',
+  'sam',
+];
 
 export interface Plan {
   quick: boolean;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only control-plane|invoke|async|sandbox] [-- --cpu-prof] [-- --in-process]`
+ * `npm run bench [-- --quick] [-- --only control-plane|invoke|async|sandbox|docker|sam] [-- --cpu-prof] [-- --in-process]`
  *
  * Measures the control plane and Invoke of a real Asimov Lambda server, and beside every figure a
  * baseline measured in the same run (bare loopback HTTP, bare interpreter start), as a ratio: the
@@ -18,6 +18,7 @@ import { parsePlan, type Section } from './options.js';
 import { Report } from './report.js';
 import { benchDocker } from './docker.js';
 import { benchSandbox } from './sandbox.js';
+import { benchSam } from './sam.js';
 
 // The SDK (used only for the extra SDK figures) warns about Node 20 on stderr; not our subject.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -67,6 +68,10 @@ try {
   if (selected('docker')) {
     progress('docker…');
     raw.docker = await benchDocker(plan, report);
+  }
+  if (selected('sam')) {
+    progress('sam…');
+    raw.sam = await benchSam(plan, report);
   }
 } catch (err) {
   failure = err;

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, loadConfig, type ConfigInput } from './config.js';
 import { startServer } from './server.js';
+import { serveTemplate, takeTemplateFlags, TEMPLATE_USAGE } from './cli/serve-template.js';
 
 const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
                     [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
@@ -10,6 +11,7 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
                     [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
                     [--docker-network host] [--docker-callback-host ADDRESS]
+${TEMPLATE_USAGE}
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -79,16 +81,24 @@ function parsePairs(flag: string, pairs: string[]): Record<string, string> {
 }
 
 async function serve(args: string[]): Promise<void> {
-  const config = loadConfig(configFromEnv(), flagsToConfig(args));
+  const { flags: template, rest } = takeTemplateFlags(args);
+  const config = loadConfig(configFromEnv(), flagsToConfig(rest));
   const server = await startServer(config);
   const where = config.inMemory ? 'in memory (nothing kept on disk)' : `data in ${config.dataDir}`;
   console.log(`Asimov Lambda listening on ${server.url} — ${where}`);
   console.log(`Point the aws CLI at it:  aws lambda list-functions --endpoint-url ${server.url}`);
+  const unwatch = template
+    ? await serveTemplate(server, config, template).catch(async (err: Error) => {
+        await server.close();
+        throw err;
+      })
+    : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
+    unwatch?.();
     server.close().then(
       () => process.exit(0),
       (err: Error) => {

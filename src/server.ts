@@ -53,6 +53,7 @@ import { LayerService } from './control-plane/layers.js';
 import { LayerPermissionService } from './control-plane/layer-permissions.js';
 import { layerTree } from './control-plane/layer-references.js';
 import { layerOperations } from './frontend/routes/layers.js';
+import { CodeWatcher } from './workers/code-watcher.js';
 
 export interface RunningServer {
   /** `http://host:port` of the Lambda API. */
@@ -61,6 +62,14 @@ export interface RunningServer {
   operations: readonly Operation[];
   workers: WorkerManager;
   counter: CounterService;
+  /** The control plane, for what deploys in-process (SAM templates: src/sam/). */
+  services: {
+    functions: FunctionService;
+    layers: LayerService;
+    functionUrls: FunctionUrlService;
+    concurrency: ConcurrencyService;
+    permissions: PermissionService;
+  };
   close(): Promise<void>;
 }
 
@@ -91,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
   for (const note of notes) log(note); // which sandbox is in force and why, then any warning
+  const codeWatcher = new CodeWatcher(log); // hot reload of functions run from local folders
   const workers = new WorkerManager(
     new Placement(executor),
     commands ?? new RuntimeCommands(config.interpreters),
@@ -105,6 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       },
       log,
       layerTree: (arns) => layerTree(store, code, arns),
+      watchCode: (folder, key, onChange) => codeWatcher.watch(folder, key, onChange),
     },
   );
   const observers: FunctionObserver[] = [workers];
@@ -145,6 +156,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await lifecycle.resume();
   await provisioned.resume();
 
+  const permissions = new PermissionService(store);
   const operations: Operation[] = [
     ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeOperations(invocations),
@@ -157,7 +169,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...versionOperations(versions),
     ...aliasOperations(aliases),
     // Resource policies, tags, runtime management, recursion, code signing.
-    ...permissionOperations(new PermissionService(store)),
+    ...permissionOperations(permissions),
     ...tagOperations(new TagService(store)),
     ...functionSettingOperations(new RuntimeManagementService(store), new RecursionService(store)),
     ...codeSigningOperations(new CodeSigningService(store)),
@@ -193,8 +205,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     counter,
     port,
     operations,
+    services: { functions, layers, functionUrls, concurrency, permissions },
     async close() {
       events.close();
+      codeWatcher.close();
       await workers.shutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { invalidParameter, LambdaError } from '../aws/errors.js';
 
 interface CodeSourceInput {
@@ -37,4 +39,34 @@ export function decodeZipFile(base64: string): Buffer {
     );
   }
   return Buffer.from(base64, 'base64');
+}
+
+/**
+ * LocalStack's hot-reload convention, which its users' tooling already speaks: code in bucket
+ * `hot-reload` under the key of an absolute local folder is run from that folder, not packaged.
+ */
+export const HOT_RELOAD_BUCKET = 'hot-reload';
+
+/** The CodeSha256 LocalStack reports for such code: there is no package to hash. */
+export const HOT_RELOAD_SHA256 = 'hot-reloading-hash-not-available';
+
+/** A package to store, or a local folder to run from (the hot-reload convention). */
+export type CodePackage = { zip: Buffer; folder?: undefined } | { folder: string; zip?: undefined };
+
+export async function codePackage(code: CodeSourceInput): Promise<CodePackage> {
+  if (code.S3Bucket !== HOT_RELOAD_BUCKET) return { zip: decodeZipFile(requireZipSource(code)) };
+  return { folder: await hotReloadFolder(code.S3Key ?? '') };
+}
+
+async function hotReloadFolder(key: string): Promise<string> {
+  if (!path.isAbsolute(key)) {
+    throw invalidParameter(
+      `Code in the ${HOT_RELOAD_BUCKET} bucket must name an absolute local folder as S3Key, got '${key}'.`,
+    );
+  }
+  const stat = await fs.stat(key).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw invalidParameter(`The hot-reload folder ${key} does not exist or is not a folder.`);
+  }
+  return path.resolve(key);
 }

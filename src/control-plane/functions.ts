@@ -20,7 +20,7 @@ import type { FunctionRecord, VersionRecord } from '../store/records.js';
 import { isAliasName } from '../aws/alias-rules.js';
 import { refuseAliasedVersion } from './aliases.js';
 import { releaseUnused } from './code-references.js';
-import { decodeZipFile, requireZipSource } from './code-source.js';
+import { codePackage, HOT_RELOAD_SHA256, type CodePackage } from './code-source.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
 import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
 import { checkLayerReferences, layerSizes } from './layer-references.js';
@@ -63,13 +63,13 @@ export class FunctionService {
       );
     }
     checkRuntimeAndHandler(input.Runtime, input.Handler);
-    const zip = decodeZipFile(requireZipSource(input.Code ?? {}));
+    const source = await codePackage(input.Code ?? {});
     await this.refuseExisting(ns, ref.name);
     if (input.CodeSigningConfigArn) {
       await requireCodeSigningConfig(this.store, ns, input.CodeSigningConfigArn);
     }
     await checkLayerReferences(this.store, ns, input.Layers);
-    const stored = await this.code.put(zip);
+    const stored = await this.storePackage(source);
     const created = (await this.storeCode(stored.sha256, () =>
       this.store.mutateFunction(ns, ref.name, (current) => {
         if (current) throw conflict(`Function already exist: ${ref.name}`);
@@ -136,13 +136,14 @@ export class FunctionService {
   ): Promise<FunctionConfiguration> {
     const ref = parseFunctionName(rawName, ns);
     new Constraints().count(input.Architectures, 'architectures', 1, 1).check();
-    const zip = decodeZipFile(requireZipSource(input));
+    const source = await codePackage(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
-    const stored = input.DryRun ? await this.code.inspect(zip) : await this.code.put(zip);
+    const stored = await this.storePackage(source, input.DryRun);
     const changes: Partial<VersionRecord> = {
       CodeSha256: stored.sha256,
       CodeSize: stored.size,
+      hotReloadFolder: stored.folder,
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return this.dryRunView(current, changes);
@@ -152,6 +153,16 @@ export class FunctionService {
     );
     await this.releaseUnused([previous]);
     return updated;
+  }
+
+  /** A zip goes to the code store (pinned); a hot-reload folder is run where it is, unhashed. */
+  private async storePackage(
+    source: CodePackage,
+    dryRun = false,
+  ): Promise<StoredCode & { folder?: string }> {
+    if (source.folder !== undefined)
+      return { sha256: HOT_RELOAD_SHA256, size: 0, unzippedBytes: 0, folder: source.folder };
+    return dryRun ? this.code.inspect(source.zip) : this.code.put(source.zip);
   }
 
   /** Runs the metadata write that makes a just-stored blob referenced; drops the blob if it fails. */
@@ -293,7 +304,7 @@ export class FunctionService {
     ns: Namespace,
     name: string,
     input: CreateFunctionInput,
-    code: StoredCode,
+    code: StoredCode & { folder?: string },
   ): FunctionRecord {
     const latest: VersionRecord = {
       Version: LATEST,
@@ -317,6 +328,7 @@ export class FunctionService {
       VpcConfig: vpcConfig(input.VpcConfig),
       CodeSha256: code.sha256,
       CodeSize: code.size,
+      ...(code.folder !== undefined ? { hotReloadFolder: code.folder } : {}),
       LastModified: lastModified(),
       RevisionId: newRevisionId(),
       State: 'Pending',

@@ -31,6 +31,12 @@ export async function checkLayerReferences(
   for (const ref of refs) {
     const found = await findLiveVersion(store, ref, ref.version);
     if (!found) throw invalidParameter(`Layer version ${ref.arn} does not exist.`);
+    // LocalStack's limit too: a hot-reload layer is /opt itself, so it cannot be merged.
+    if (found.version.hotReloadFolder !== undefined && refs.length > 1) {
+      throw invalidParameter(
+        `Layer version ${ref.arn} is hot-reloaded from a local folder; a function using it can use no other layer.`,
+      );
+    }
     if (!sameNamespace(ns, ref.ns) && !grantsUse(found.version.policy, ns.account))
       throw accessDenied(ns, 'GetLayerVersion', ref.arn);
   }
@@ -64,6 +70,7 @@ export async function layerTree(
   const shas: string[] = [];
   for (const arn of arns) {
     const found = await layerVersionOf(store, arn);
+    if (found?.hotReloadFolder !== undefined) return found.hotReloadFolder;
     if (found) shas.push(found.CodeSha256);
   }
   return code.ensureMergedTree(shas);

@@ -12,7 +12,7 @@ import type { CodeStore } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { LayerRecord, LayerVersionRecord } from '../store/records.js';
 import { releaseUnused } from './code-references.js';
-import { decodeZipFile, requireZipSource } from './code-source.js';
+import { codePackage, HOT_RELOAD_SHA256 } from './code-source.js';
 import { grantsUse } from './layer-policy.js';
 import { toLayerListItem, toLayerVersion, type CodeLocator } from './layer-view.js';
 
@@ -39,8 +39,11 @@ export class LayerService {
     const ref = parseLayerName(rawName, ns);
     checkPublishConstraints(input);
     requireOwn(ns, ref, 'PublishLayerVersion', layerArn(ref.ns, ref.name));
-    const zip = decodeZipFile(requireZipSource(input.Content ?? {}));
-    const stored = await this.code.put(zip);
+    const source = await codePackage(input.Content ?? {});
+    const stored =
+      source.folder !== undefined
+        ? { sha256: HOT_RELOAD_SHA256, size: 0, folder: source.folder }
+        : await this.code.put(source.zip);
     let written = false;
     try {
       const record = (await this.store.mutateLayer(ns, ref.name, (current) => {
@@ -54,6 +57,7 @@ export class LayerService {
           LicenseInfo: input.LicenseInfo,
           CodeSha256: stored.sha256,
           CodeSize: stored.size,
+          ...('folder' in stored ? { hotReloadFolder: stored.folder } : {}),
         };
         const versions = { ...layer.versions, [String(version.Version)]: version };
         return { ...layer, lastVersion: version.Version, versions };

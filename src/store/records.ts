@@ -29,6 +29,8 @@ export interface VersionRecord {
   /** Base64 of the SHA-256 of the zip, as AWS reports it; the code store keys blobs by it. */
   CodeSha256: string;
   CodeSize: number;
+  /** Hot reload (LocalStack's `hot-reload` bucket): the local folder the code runs from. */
+  hotReloadFolder?: string;
   LastModified: string;
   RevisionId: string;
   State: 'Pending' | 'Active' | 'Failed' | 'Inactive';
@@ -157,6 +159,8 @@ export interface LayerVersionRecord {
   /** Base64 of the SHA-256 of the zip; the code store keys blobs by it. */
   CodeSha256: string;
   CodeSize: number;
+  /** Hot reload: the local folder the layer's content is read from, as for functions. */
+  hotReloadFolder?: string;
   /** AddLayerVersionPermission: absent until the first statement, removed with the last. */
   policy?: PolicyRecord;
   /**

@@ -28,6 +28,8 @@ export interface WorkerManagerOptions {
   log: (line: string) => void;
   /** The merged tree of a function's layers (by ARN, in order), for its environments' /opt. */
   layerTree?: (layerArns: readonly string[]) => Promise<string | undefined>;
+  /** Hot reload: calls back when a local folder an environment runs from changes. */
+  watchCode?: (folder: string, key: string, onChange: () => void) => void;
 }
 
 /** A provisioned concurrency config as the worker manager applies it to one published version. */
@@ -347,9 +349,10 @@ export class WorkerManager implements FunctionObserver {
   ): Promise<ExecutionEnvironment> {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
-    const taskRoot = await this.code.ensureTree(version.CodeSha256);
+    const taskRoot = version.hotReloadFolder ?? (await this.code.ensureTree(version.CodeSha256));
     const optRoot =
       version.Layers.length > 0 ? await this.options.layerTree?.(version.Layers) : undefined;
+    this.watchLocalCode(target, [taskRoot, optRoot]);
     const runtime = version.Runtime ?? 'provided.al2023';
     const command = await this.runtimes.commandFor(runtime, taskRoot, optRoot);
     const id = randomBytes(8).toString('hex');
@@ -395,6 +398,19 @@ export class WorkerManager implements FunctionObserver {
     return env;
   }
 
+  /**
+   * Hot reload: a code root the code store does not own is a local folder; a change under it
+   * retires the function's environments, so the next invocation starts from the new code.
+   */
+  private watchLocalCode(target: InvokeTarget, roots: (string | undefined)[]): void {
+    const { ns, functionName } = target;
+    const key = functionPrefix(ns, functionName);
+    for (const root of roots) {
+      if (root === undefined || isWithin(root, this.code.root)) continue;
+      this.options.watchCode?.(root, key, () => this.functionChanged(ns, functionName));
+    }
+  }
+
   private async stop(env: ExecutionEnvironment): Promise<void> {
     this.live.delete(env);
     await env.stop();
@@ -433,6 +449,8 @@ export class WorkerManager implements FunctionObserver {
     }
   }
 }
+
+const isWithin = (p: string, dir: string): boolean => !path.relative(dir, p).startsWith('..');
 
 const functionPrefix = (ns: Namespace, name: string): string =>
   `${ns.account}/${ns.region}/${name}/`;
