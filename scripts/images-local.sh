@@ -161,7 +161,7 @@ for version in "${PYTHONS[@]}"; do
 done
 
 # Which bootstraps an image carries, so the executor can say when an image is older than src/.
-RUNTIMES_HASH=$(find src/runtimes src/runtime-api/protocol.json images/nodejs/bootstrap images/python/bootstrap \
+RUNTIMES_HASH=$(find src/runtimes src/runtime-api/protocol.json images/nodejs/bootstrap images/python/bootstrap images/lambda-entrypoint.sh \
   -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 
 build() { # dockerfile tag [build args…]

@@ -1,5 +1,6 @@
 import type { Namespace } from '../aws/arn.js';
 import { newRevisionId } from '../aws/formats.js';
+import { isImageDigest } from '../aws/image-rules.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
@@ -35,7 +36,8 @@ export class FunctionLifecycle {
     let failure: string | undefined;
     try {
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-      await this.code.ensureTree(sha256);
+      // An image was found on the engine before it was stored; a zip is extracted now.
+      if (!isImageDigest(sha256)) await this.code.ensureTree(sha256);
     } catch (err) {
       failure = (err as Error).message;
       this.log(`function ${name}: code could not be prepared: ${failure}`);

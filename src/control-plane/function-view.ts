@@ -33,7 +33,7 @@ export function toConfiguration(
 ): FunctionConfiguration {
   const ns: Namespace = record;
   const qualify = options.qualifiedArn || version.Version !== '$LATEST';
-  const { Layers, ...stored } = version;
+  const { Layers, image: _image, ...stored } = version;
   const view: FunctionConfiguration = {
     FunctionName: record.name,
     FunctionArn: functionArn(

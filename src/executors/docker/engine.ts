@@ -8,19 +8,35 @@ export const LABEL = 'asimov.lambda';
 export const SERVER_LABEL = 'asimov.lambda.server';
 export const ENVIRONMENT_LABEL = 'asimov.lambda.environment';
 
-/** The engine named by DOCKER_HOST (dockerode reads it), else /var/run/docker.sock; refuses if none answers. */
-export async function connectEngine(): Promise<{ docker: Docker; version: string }> {
-  const docker = new Docker();
+/**
+ * The engine at `host` (unix:///path or tcp://host:port), else the one DOCKER_HOST names
+ * (dockerode reads it), else /var/run/docker.sock; refuses if none answers.
+ */
+export async function connectEngine(host?: string): Promise<{ docker: Docker; version: string }> {
+  const docker = new Docker(host ? engineAddress(host) : undefined);
   try {
     const info = (await docker.version()) as { Version?: string; ApiVersion?: string };
     return { docker, version: info.Version ?? 'unknown' };
   } catch (err) {
-    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-    throw new Error(
-      `--executor docker: no Docker engine answers at ${where} (${errorText(err)}). ` +
-        `Start one (sudo scripts/start-dockerd.sh, or systemctl start docker) or point DOCKER_HOST at one.`,
-    );
+    const where = host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    throw new NoEngineError(`no Docker engine answers at ${where} (${errorText(err)})`);
   }
+}
+
+/** No engine answered; the message says where it looked and why it failed, the caller adds the fix. */
+export class NoEngineError extends Error {
+  static readonly FIX =
+    'Start one (sudo scripts/start-dockerd.sh, or systemctl start docker) or point DOCKER_HOST at one.';
+
+  get withFix(): string {
+    return `--executor docker: ${this.message}. ${NoEngineError.FIX}`;
+  }
+}
+
+function engineAddress(host: string): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
 
 /**
