@@ -67,7 +67,7 @@ add_libs() {
 say "base: a shell, coreutils, curl and their libraries from this host"
 TOOLS="sh bash cat echo ls sleep env mkdir rm rmdir cp mv ln head tail date id uname printf tr sed
   grep true false wc sort cut touch chmod dirname basename readlink find xargs tee kill ps curl tar
-  gzip stat mktemp"
+  gzip stat mktemp mkfifo"
 for tool in $TOOLS; do
   path=$(command -v "$tool" 2>/dev/null) || continue
   case "$path" in /*) ;; *) continue ;; esac # a shell builtin

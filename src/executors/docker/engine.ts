@@ -40,12 +40,23 @@ function engineAddress(host: string): Docker.DockerOptions {
 }
 
 /**
- * Who made a container: host, pid and the process's start time, so that a pid reused by another
- * process does not keep a dead server's containers alive.
+ * Who made a container: host, pid and the process's start time (so that a pid reused by another
+ * process does not keep a dead server's containers alive), then its PID namespace: a server in a
+ * container (sharing the host's engine and, with host networking, its hostname) sees other pids,
+ * and must not take the host's live servers for dead ones.
  */
 export function serverIdentity(pid = process.pid): string {
-  return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}`;
+  return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}@${PID_NAMESPACE}`;
 }
+
+/** The inode of this process's PID namespace (`pid:[4026531836]`). */
+const PID_NAMESPACE = ((): string => {
+  try {
+    return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '?';
+  } catch {
+    return '?';
+  }
+})();
 
 /** Field 22 of /proc/<pid>/stat, the start time in clock ticks since boot. */
 function processStart(pid: number): string | undefined {
@@ -57,10 +68,14 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-/** A server on this host that no longer runs; servers of other hosts sharing the engine are left alone. */
+/**
+ * A server of this host and PID namespace that no longer runs; servers of other hosts or
+ * namespaces sharing the engine are left alone.
+ */
 function deadServer(identity: string): boolean {
-  const [host, pid] = identity.split('/');
+  const [host, pid, started] = identity.split('/');
   if (host !== os.hostname() || pid === undefined || !/^\d+$/.test(pid)) return false;
+  if (!started?.endsWith(`@${PID_NAMESPACE}`)) return false;
   if (Number(pid) === process.pid) return false;
   return serverIdentity(Number(pid)) !== identity;
 }
