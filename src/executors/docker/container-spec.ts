@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { EnvironmentSpec, ImageSpec } from '../executor.js';
 import { LAMBDA_PATH } from '../../workers/lambda-environment.js';
-import { ENVIRONMENT_LABEL, LABEL, SERVER_LABEL } from './engine.js';
+import {
+  ENVIRONMENT_LABEL,
+  LABEL,
+  PID_NAMESPACE,
+  PID_NAMESPACE_LABEL,
+  SERVER_LABEL,
+} from './engine.js';
 import type { ImageProcess } from './images.js';
 
 /** Where Lambda puts things inside every environment. */
@@ -131,6 +137,7 @@ export function containerOptions(
     Labels: {
       [LABEL]: '1',
       [SERVER_LABEL]: settings.serverId,
+      [PID_NAMESPACE_LABEL]: PID_NAMESPACE,
       [ENVIRONMENT_LABEL]: spec.id,
     },
     HostConfig: {

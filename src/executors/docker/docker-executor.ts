@@ -182,7 +182,8 @@ class ContainerEnvironment implements EnvironmentHandle {
       .getContainer(this.containerId)
       .remove({ force: true, v: true })
       .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
+        // Gone already (404), or being removed by a destroy that got there first (409).
+        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
       })
       .finally(() => this.pipes.close());
   }

@@ -7,6 +7,12 @@ import { errorText } from './images.js';
 export const LABEL = 'asimov.lambda';
 export const SERVER_LABEL = 'asimov.lambda.server';
 export const ENVIRONMENT_LABEL = 'asimov.lambda.environment';
+/**
+ * The server's PID namespace: a server in a container (sharing the host's engine and, with host
+ * networking, its hostname) sees other pids, and must not take the host's live servers for dead
+ * ones, nor they it.
+ */
+export const PID_NAMESPACE_LABEL = 'asimov.lambda.pid-namespace';
 
 /**
  * The engine at `host` (unix:///path or tcp://host:port), else the one DOCKER_HOST names
@@ -40,17 +46,15 @@ function engineAddress(host: string): Docker.DockerOptions {
 }
 
 /**
- * Who made a container: host, pid and the process's start time (so that a pid reused by another
- * process does not keep a dead server's containers alive), then its PID namespace: a server in a
- * container (sharing the host's engine and, with host networking, its hostname) sees other pids,
- * and must not take the host's live servers for dead ones.
+ * Who made a container: host, pid and the process's start time, so that a pid reused by another
+ * process does not keep a dead server's containers alive.
  */
 export function serverIdentity(pid = process.pid): string {
-  return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}@${PID_NAMESPACE}`;
+  return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}`;
 }
 
-/** The inode of this process's PID namespace (`pid:[4026531836]`). */
-const PID_NAMESPACE = ((): string => {
+/** The inode of this process's PID namespace (`pid:[4026531836]`), for PID_NAMESPACE_LABEL. */
+export const PID_NAMESPACE = ((): string => {
   try {
     return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '?';
   } catch {
@@ -72,10 +76,10 @@ function processStart(pid: number): string | undefined {
  * A server of this host and PID namespace that no longer runs; servers of other hosts or
  * namespaces sharing the engine are left alone.
  */
-function deadServer(identity: string): boolean {
-  const [host, pid, started] = identity.split('/');
+function deadServer(identity: string, namespace: string | undefined): boolean {
+  const [host, pid] = identity.split('/');
   if (host !== os.hostname() || pid === undefined || !/^\d+$/.test(pid)) return false;
-  if (!started?.endsWith(`@${PID_NAMESPACE}`)) return false;
+  if (namespace !== undefined && namespace !== PID_NAMESPACE) return false;
   if (Number(pid) === process.pid) return false;
   return serverIdentity(Number(pid)) !== identity;
 }
@@ -86,7 +90,9 @@ export async function sweepLeftovers(docker: Docker): Promise<number> {
     all: true,
     filters: { label: [`${LABEL}=1`] },
   });
-  const stale = containers.filter((c) => deadServer(c.Labels[SERVER_LABEL] ?? ''));
+  const stale = containers.filter((c) =>
+    deadServer(c.Labels[SERVER_LABEL] ?? '', c.Labels[PID_NAMESPACE_LABEL]),
+  );
   await Promise.all(
     stale.map((c) =>
       docker
