@@ -8,6 +8,9 @@
  * bench/run.ts. Without an engine (or the local images) the section is skipped with the reason.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -61,6 +64,11 @@ export async function benchDocker(plan: Plan, report: Report): Promise<Record<st
       } catch (err) {
         report.warn(`docker ${spec.label}: ${(err as Error).message}`);
       }
+    }
+    try {
+      raw.image = await benchImageCold(plan, report, docker);
+    } catch (err) {
+      report.warn(`docker image function: ${(err as Error).message}`);
     }
   } finally {
     for (const side of [docker, proc]) {
@@ -147,6 +155,72 @@ async function benchRuntime(
     s.warmDocker.p50 < s.warmProcess.p50 * WARM_RATIO_TARGET,
   );
   return s;
+}
+
+const BENCH_IMAGE = 'asimov-bench/image-fn:1';
+
+/** A no-op Node.js function as an image FROM the local worker image (CMD is the handler). */
+function buildBenchImage(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asimov-bench-image-'));
+  try {
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM asimov/lambda-nodejs:local\nCOPY index.js /var/task/\nCMD ["index.handler"]\n',
+    );
+    fs.writeFileSync(path.join(dir, 'index.js'), NODE.source('image'));
+    const built = spawnSync('docker', ['build', '-q', '-t', BENCH_IMAGE, dir], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
+    if (built.status !== 0) throw new Error(`docker build: ${built.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** PackageType Image cold start beside a zip function's, both in containers, alternately. */
+async function benchImageCold(
+  plan: Plan,
+  report: Report,
+  docker: Side,
+): Promise<Record<string, unknown>> {
+  buildBenchImage();
+  const tag = Date.now();
+  const bodies = {
+    image: (fn: string) =>
+      JSON.stringify({
+        FunctionName: fn,
+        PackageType: 'Image',
+        Code: { ImageUri: BENCH_IMAGE },
+        Role: 'arn:aws:iam::000000000000:role/bench',
+      }),
+    zip: (fn: string) => createBody(fn, NODE, noopZip(NODE, fn)),
+  };
+  const cold = { image: [] as number[], zip: [] as number[] };
+  for (let i = 0; i < plan.coldReps + 1; i++) {
+    for (const kind of ['image', 'zip'] as const) {
+      const fn = `dk-img-${kind}-${tag}-${i}`;
+      await docker.api.create(bodies[kind](fn));
+      await docker.api.waitActive(fn);
+      const t0 = performance.now();
+      await docker.api.invoke(fn);
+      if (i > 0) cold[kind].push(performance.now() - t0);
+      await docker.api.delete(fn);
+    }
+  }
+  const image = summarize(cold.image);
+  const zip = summarize(cold.zip);
+  report.add({
+    section: 'Docker executor: PackageType Image (Node.js)',
+    metric: 'cold start (first Invoke), p50',
+    value: fmtMs(image.p50),
+    baseline: `zip function in a container ${fmtMs(zip.p50)}`,
+    ratio: image.p50 / zip.p50,
+    target: `< ${COLD_TARGET_MS} ms`,
+    pass: image.p50 < COLD_TARGET_MS,
+    note: `p90 ${fmtMs(image.p90)} vs ${fmtMs(zip.p90)}; n=${image.n}`,
+  });
+  return { coldImage: image, coldZip: zip };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -145,6 +145,7 @@ MEMBERS = {
         'TracingConfig',
         'Tags',
         'Layers',
+        'ImageConfig',
         'Architectures',
         'EphemeralStorage',
         'LoggingConfig',
@@ -175,9 +176,12 @@ MEMBERS = {
         'TracingConfig',
         'RevisionId',
         'Layers',
+        'ImageConfig',
         'EphemeralStorage',
         'LoggingConfig',
     ],
+    'ImageConfig': ['EntryPoint', 'Command', 'WorkingDirectory'],
+    'ImageConfigResponse': ['ImageConfig'],
     'FunctionCode': ['ZipFile', 'S3Bucket', 'S3Key', 'S3ObjectVersion', 'ImageUri'],
     'Environment': ['Variables'],
     'EphemeralStorage': ['Size'],
@@ -212,6 +216,7 @@ MEMBERS = {
         'LastUpdateStatusReason',
         'LastUpdateStatusReasonCode',
         'PackageType',
+        'ImageConfigResponse',
         'Architectures',
         'EphemeralStorage',
         'SnapStart',
@@ -228,7 +233,7 @@ MEMBERS = {
     'Concurrency': ['ReservedConcurrentExecutions'],
     'PutFunctionConcurrencyRequest': ['ReservedConcurrentExecutions'],
     'GetFunctionConcurrencyResponse': ['ReservedConcurrentExecutions'],
-    'FunctionCodeLocation': ['RepositoryType', 'Location'],
+    'FunctionCodeLocation': ['RepositoryType', 'Location', 'ImageUri', 'ResolvedImageUri'],
     'ListFunctionsResponse': ['NextMarker', 'Functions'],
     'GetAccountSettingsResponse': ['AccountLimit', 'AccountUsage'],
     'AccountLimit': [
@@ -424,7 +429,7 @@ RESPONSE_REQUIRED = {
     'SnapStartResponse': ['ApplyOn', 'OptimizationStatus'],
     'RuntimeVersionConfig': ['RuntimeVersionArn'],
     'GetFunctionResponse': ['Configuration', 'Code'],
-    'FunctionCodeLocation': ['RepositoryType', 'Location'],
+    'FunctionCodeLocation': ['RepositoryType'],
     'ListFunctionsResponse': ['Functions'],
     'GetAccountSettingsResponse': ['AccountLimit', 'AccountUsage'],
     'AccountLimit': MEMBERS['AccountLimit'],
@@ -529,11 +534,15 @@ SHAPE_OVERRIDES = {
         '(AWS_REGION, _HANDLER, ...) are refused with an InvalidParameterValueException.'
     },
     'FunctionCode': {
-        'description': 'The deployment package. Only ZipFile is supported: S3Bucket/S3Key are '
-        "answered as AWS answers for a bucket that does not exist, ImageUri is refused; both "
-        'with an InvalidParameterValueException.'
+        'description': 'The deployment package: ZipFile, or ImageUri for PackageType Image (an '
+        'image on the Docker engine, or pullable by it). S3Bucket/S3Key are answered as AWS '
+        'answers for a bucket that does not exist, with an InvalidParameterValueException.'
     },
-    'PackageType': {'description': 'Only Zip is supported; Image is refused.'},
+    'PackageType': {
+        'description': 'Zip, or Image: Image functions run their image on the Docker engine, '
+        'under either executor; without an engine they are refused with an '
+        'InvalidParameterValueException.'
+    },
     'FunctionUrl': {
         'description': 'On this server `http://<url-id>.lambda-url.<region>.localhost:<port>/` '
         '(on AWS `https://<url-id>.lambda-url.<region>.on.aws/`). It is served: see the README '
@@ -544,14 +553,18 @@ SHAPE_OVERRIDES = {
         'the URL serves such functions buffered for now.'
     },
     'FunctionCodeLocation': {
-        'description': 'Location is a URL on this server (DownloadFunctionCode), not a presigned '
-        'S3 URL.'
+        'description': 'For a zip, Location is a URL on this server (DownloadFunctionCode), not a '
+        'presigned S3 URL. For an image, RepositoryType ECR, ImageUri and ResolvedImageUri (the '
+        'repository at the image id the code was pinned to).'
     },
 }
 
 MEMBER_OVERRIDES = {
     ('UpdateFunctionCodeRequest', 'S3Bucket'): {'description': 'Refused: there is no S3 here.'},
-    ('UpdateFunctionCodeRequest', 'ImageUri'): {'description': 'Refused: only Zip is supported.'},
+    ('UpdateFunctionCodeRequest', 'ImageUri'): {
+        'description': 'The image of a PackageType Image function, pinned again to the digest '
+        'its tag names now.'
+    },
     ('UpdateFunctionConfigurationRequest', 'LoggingConfig'): {
         'description': 'The members given replace the stored ones; the others are kept.'
     },

@@ -67,7 +67,7 @@ add_libs() {
 say "base: a shell, coreutils, curl and their libraries from this host"
 TOOLS="sh bash cat echo ls sleep env mkdir rm rmdir cp mv ln head tail date id uname printf tr sed
   grep true false wc sort cut touch chmod dirname basename readlink find xargs tee kill ps curl tar
-  gzip stat mktemp"
+  gzip stat mktemp mkfifo"
 for tool in $TOOLS; do
   path=$(command -v "$tool" 2>/dev/null) || continue
   case "$path" in /*) ;; *) continue ;; esac # a shell builtin
@@ -161,7 +161,7 @@ for version in "${PYTHONS[@]}"; do
 done
 
 # Which bootstraps an image carries, so the executor can say when an image is older than src/.
-RUNTIMES_HASH=$(find src/runtimes src/runtime-api/protocol.json images/nodejs/bootstrap images/python/bootstrap \
+RUNTIMES_HASH=$(find src/runtimes src/runtime-api/protocol.json images/nodejs/bootstrap images/python/bootstrap images/lambda-entrypoint.sh \
   -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 
 build() { # dockerfile tag [build args…]

@@ -10,7 +10,7 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--sandbox auto|bwrap|unshare|none] [--isolate-network]
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
                     [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
-                    [--docker-network host] [--docker-callback-host ADDRESS]
+                    [--docker-network host] [--docker-callback-host ADDRESS] [--docker-host URL]
 ${TEMPLATE_USAGE}
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
@@ -37,6 +37,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       'docker-image': { type: 'string', multiple: true },
       'docker-network': { type: 'string' },
       'docker-callback-host': { type: 'string' },
+      'docker-host': { type: 'string' },
     },
   });
   const input: Record<string, unknown> = {
@@ -60,6 +61,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       : undefined,
     dockerNetwork: values['docker-network'],
     dockerCallbackHost: values['docker-callback-host'],
+    dockerHost: values['docker-host'],
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),

@@ -51,6 +51,8 @@ const ConfigSchema = z.object({
   dockerNetwork: z.string().min(1).default('host'),
   /** docker executor: how containers on another network reach this server. */
   dockerCallbackHost: z.string().min(1).default('host.docker.internal'),
+  /** The Docker engine (unix:///path or tcp://host:port); by default DOCKER_HOST's, else /var/run/docker.sock. */
+  dockerHost: z.string().min(1).optional(),
   /**
    * How each execution environment is isolated (src/executors/process/): `auto` uses bubblewrap
    * where it works, else util-linux unshare, else none (with a warning).
@@ -81,6 +83,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_EXECUTOR: 'executor',
   ASIMOV_DOCKER_NETWORK: 'dockerNetwork',
   ASIMOV_DOCKER_CALLBACK_HOST: 'dockerCallbackHost',
+  ASIMOV_DOCKER_HOST: 'dockerHost',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {

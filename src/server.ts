@@ -8,7 +8,8 @@ import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
 import { FunctionService, type FunctionObserver } from './control-plane/functions.js';
 import { ProvisionedConcurrencyService } from './control-plane/provisioned-concurrency.js';
 import { provisionedConcurrencyOperations } from './frontend/routes/provisioned-concurrency.js';
-import { EXECUTORS } from './executors/registry.js';
+import { connectDocker, EXECUTORS, type ExecutorOptions } from './executors/registry.js';
+import { ImageFunctions } from './executors/image-functions.js';
 import { invokeOperations } from './frontend/routes/invoke.js';
 import { invokeWithResponseStreamOperations } from './frontend/routes/invoke-with-response-stream.js';
 import { AsyncQueue } from './invocation/async-queue.js';
@@ -48,6 +49,7 @@ import { VersionService } from './control-plane/versions.js';
 import { aliasOperations } from './frontend/routes/aliases.js';
 import { versionOperations } from './frontend/routes/versions.js';
 import { LowdbStore } from './store/lowdb-store.js';
+import type { FunctionRecord } from './store/records.js';
 import { referencedCode } from './control-plane/code-references.js';
 import { LayerService } from './control-plane/layers.js';
 import { LayerPermissionService } from './control-plane/layer-permissions.js';
@@ -88,7 +90,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const lifecycle = new FunctionLifecycle(store, code, config.stateTransitionDelayMs, log);
   const endpoint: { url?: string } = {};
-  const { executor, notes, commands } = await EXECUTORS[config.executor]({
+  const executorOptions: ExecutorOptions = {
     sandbox: config.sandbox,
     isolateNetwork: config.isolateNetwork,
     hiddenPaths: [config.dataDir, codeRoot],
@@ -97,12 +99,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
       images: config.dockerImages,
       network: config.dockerNetwork,
       callbackHost: config.dockerCallbackHost,
+      host: config.dockerHost,
     },
-  });
+  };
+  const { executor, notes, commands, docker } = await EXECUTORS[config.executor](executorOptions);
   for (const note of notes) log(note); // which sandbox is in force and why, then any warning
   const codeWatcher = new CodeWatcher(log); // hot reload of functions run from local folders
+  // PackageType Image functions run on Docker: the docker executor's engine, else one of their own.
+  const imageFunctions = new ImageFunctions(
+    docker ? async () => ({ ...docker, notes: [] }) : () => connectDocker(executorOptions),
+    log,
+  );
+  if (!docker && (await store.allFunctions()).some(hasImageVersion)) imageFunctions.connectNow();
   const workers = new WorkerManager(
-    new Placement(executor),
+    new Placement(executor, undefined, () => imageFunctions.executor()),
     commands ?? new RuntimeCommands(config.interpreters),
     code,
     {
@@ -119,9 +129,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   );
   const observers: FunctionObserver[] = [workers];
-  const functions = new FunctionService(store, code, lifecycle, {
-    functionChanged: (ns, name) => observers.forEach((o) => o.functionChanged(ns, name)),
-  });
+  const functions = new FunctionService(
+    store,
+    code,
+    lifecycle,
+    { functionChanged: (ns, name) => observers.forEach((o) => o.functionChanged(ns, name)) },
+    imageFunctions,
+  );
   const counter = new CounterService(config.accountConcurrency);
   const runner = new FunctionRunner(store, counter, workers);
   const events = new AsyncQueue(store, functions, runner, log, {
@@ -216,4 +230,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (config.inMemory) await fs.rm(codeRoot, { recursive: true, force: true });
     },
   };
+}
+
+function hasImageVersion(record: FunctionRecord): boolean {
+  return [record.latest, ...Object.values(record.versions)].some((v) => v.PackageType === 'Image');
 }

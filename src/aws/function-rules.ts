@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidParameter } from './errors.js';
 import { ALL_RUNTIMES, DEPRECATED_RUNTIMES, isCustomRuntime, newestOfFamily } from './runtimes.js';
+import { ImageConfigShape } from './image-rules.js';
 import { Constraints } from './validation.js';
 
 /** Request shapes of the function operations (service model members, JSON types only). */
@@ -36,6 +37,7 @@ const configurableFields = {
     })
     .optional(),
   RevisionId: z.string().optional(),
+  ImageConfig: ImageConfigShape.optional(),
 };
 
 export const CodeSource = z.object({

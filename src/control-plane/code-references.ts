@@ -1,3 +1,4 @@
+import { isImageDigest } from '../aws/image-rules.js';
 import { parseLayerVersionArn } from '../aws/names.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
@@ -31,7 +32,7 @@ export async function releaseUnused(
   shas: readonly string[],
   layerArns: readonly string[] = [],
 ): Promise<void> {
-  const candidates = new Set(shas);
+  const candidates = new Set(shas.filter((sha) => !isImageDigest(sha)));
   for (const arn of new Set(layerArns)) {
     const version = await layerVersionOf(store, arn);
     if (version?.deleted) candidates.add(version.CodeSha256);
@@ -54,8 +55,11 @@ export async function layerVersionOf(
   return (await store.getLayer(ref.ns, ref.name))?.versions[String(ref.version)];
 }
 
+/** The code store's blobs a function uses: its zips (an image lives on the Docker engine). */
 export function functionCode(record: FunctionRecord): string[] {
-  return [record.latest, ...Object.values(record.versions)].map((version) => version.CodeSha256);
+  return [record.latest, ...Object.values(record.versions)]
+    .map((version) => version.CodeSha256)
+    .filter((sha) => !isImageDigest(sha));
 }
 
 /** `account/region/name/version` of every layer version some function version references. */

@@ -10,19 +10,15 @@ interface CodeSourceInput {
 }
 
 /**
- * Where a package comes from. Only ZipFile exists here: there is no S3 on this server, so every
- * bucket answers as AWS answers for a bucket that does not exist.
+ * Where a zip package comes from. Only ZipFile exists here: there is no S3 on this server, so
+ * every bucket answers as AWS answers for a bucket that does not exist. An ImageUri alone is no
+ * source for a Zip function, as on AWS.
  */
 export function requireZipSource(code: CodeSourceInput): string {
   if (code.ZipFile !== undefined) return code.ZipFile;
   if (code.S3Bucket !== undefined || code.S3Key !== undefined) {
     throw invalidParameter(
       'Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist',
-    );
-  }
-  if (code.ImageUri !== undefined) {
-    throw invalidParameter(
-      'PackageType Image is not supported by this server; deploy a Zip package.',
     );
   }
   throw invalidParameter('Please provide a source for function code.');

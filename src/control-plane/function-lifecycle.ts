@@ -1,6 +1,7 @@
 import type { Namespace } from '../aws/arn.js';
 import { newRevisionId } from '../aws/formats.js';
 import { HOT_RELOAD_SHA256 } from './code-source.js';
+import { isImageDigest } from '../aws/image-rules.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
@@ -36,8 +37,10 @@ export class FunctionLifecycle {
     let failure: string | undefined;
     try {
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-      // A hot-reload folder has nothing to extract: it is ready as it is.
-      if (sha256 !== HOT_RELOAD_SHA256) await this.code.ensureTree(sha256);
+      // A hot-reload folder has nothing to extract, and an image was found on the engine before
+      // it was stored; a zip is extracted now.
+      if (sha256 !== HOT_RELOAD_SHA256 && !isImageDigest(sha256))
+        await this.code.ensureTree(sha256);
     } catch (err) {
       failure = (err as Error).message;
       this.log(`function ${name}: code could not be prepared: ${failure}`);

@@ -33,7 +33,7 @@ export function toConfiguration(
 ): FunctionConfiguration {
   const ns: Namespace = record;
   const qualify = options.qualifiedArn || version.Version !== '$LATEST';
-  const { Layers, hotReloadFolder: _folder, ...stored } = version;
+  const { Layers, hotReloadFolder: _folder, image: _image, ...stored } = version;
   const view: FunctionConfiguration = {
     FunctionName: record.name,
     FunctionArn: functionArn(

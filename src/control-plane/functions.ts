@@ -10,6 +10,12 @@ import {
   type UpdateFunctionConfigurationInput,
 } from '../aws/function-rules.js';
 import { parseFunctionName, parseNewFunctionName } from '../aws/names.js';
+import {
+  checkCodeUpdate,
+  checkImageConstraints,
+  checkPackageFields,
+  requireImageUri,
+} from '../aws/image-rules.js';
 import { Constraints } from '../aws/validation.js';
 import { checkCodeSigningConfigArn } from '../aws/code-signing.js';
 import { checkTags } from '../aws/tags.js';
@@ -21,6 +27,7 @@ import { isAliasName } from '../aws/alias-rules.js';
 import { refuseAliasedVersion } from './aliases.js';
 import { releaseUnused } from './code-references.js';
 import { codePackage, HOT_RELOAD_SHA256, type CodePackage } from './code-source.js';
+import { imageCode, imageConfigResponse, type ImageCode, type ImageSource } from './image-code.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
 import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
 import { checkLayerReferences, layerSizes } from './layer-references.js';
@@ -36,6 +43,8 @@ export interface GetFunctionResult {
   codeSha256: string;
   tags: Record<string, string>;
   reservedConcurrency?: number;
+  /** PackageType Image: the image as given and as pinned. */
+  image?: VersionRecord['image'];
 }
 
 /** CreateFunction, GetFunction(Configuration), DeleteFunction, UpdateFunctionCode/Configuration. */
@@ -45,6 +54,7 @@ export class FunctionService {
     private readonly code: CodeStore,
     private readonly lifecycle: FunctionLifecycle,
     private readonly observer: FunctionObserver,
+    private readonly images: ImageSource,
   ) {}
 
   async create(ns: Namespace, input: CreateFunctionInput): Promise<FunctionConfiguration> {
@@ -53,23 +63,24 @@ export class FunctionService {
       .required(input.Role, 'role');
     c.required(input.Code, 'code');
     checkCodeSigningConfigArn(input.CodeSigningConfigArn, 'codeSigningConfigArn', c);
+    checkImageConstraints(input, c);
     checkConfigConstraints(input, c);
     const ref = parseNewFunctionName(input.FunctionName as string, ns);
     checkConfigRules(input);
     if (input.Tags) checkTags(input.Tags);
-    if (input.PackageType === 'Image') {
-      throw invalidParameter(
-        'PackageType Image is not supported by this server; deploy a Zip package.',
-      );
-    }
-    checkRuntimeAndHandler(input.Runtime, input.Handler);
-    const source = await codePackage(input.Code ?? {});
+    const packageType = input.PackageType === 'Image' ? 'Image' : 'Zip';
+    checkPackageFields(packageType, input);
+    const imageUri = packageType === 'Image' ? requireImageUri(input.Code) : undefined;
+    if (!imageUri) checkRuntimeAndHandler(input.Runtime, input.Handler);
+    const source = imageUri ? undefined : await codePackage(input.Code ?? {});
     await this.refuseExisting(ns, ref.name);
     if (input.CodeSigningConfigArn) {
       await requireCodeSigningConfig(this.store, ns, input.CodeSigningConfigArn);
     }
     await checkLayerReferences(this.store, ns, input.Layers);
-    const stored = await this.storePackage(source);
+    const stored = source
+      ? await this.storePackage(source)
+      : await imageCode(this.images, imageUri as string);
     const created = (await this.storeCode(stored.sha256, () =>
       this.store.mutateFunction(ns, ref.name, (current) => {
         if (current) throw conflict(`Function already exist: ${ref.name}`);
@@ -90,6 +101,7 @@ export class FunctionService {
       codeSha256: version.CodeSha256,
       tags: record.tags,
       reservedConcurrency: record.reservedConcurrency,
+      image: version.image,
     };
   }
 
@@ -136,9 +148,11 @@ export class FunctionService {
   ): Promise<FunctionConfiguration> {
     const ref = parseFunctionName(rawName, ns);
     new Constraints().count(input.Architectures, 'architectures', 1, 1).check();
+    if (input.ImageUri !== undefined) return this.updateImage(ns, ref.name, input);
     const source = await codePackage(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
+    checkCodeUpdate(current.latest.PackageType, input);
     const stored = await this.storePackage(source, input.DryRun);
     const changes: Partial<VersionRecord> = {
       CodeSha256: stored.sha256,
@@ -163,6 +177,26 @@ export class FunctionService {
     if (source.folder !== undefined)
       return { sha256: HOT_RELOAD_SHA256, size: 0, unzippedBytes: 0, folder: source.folder };
     return dryRun ? this.code.inspect(source.zip) : this.code.put(source.zip);
+  }
+
+  /** UpdateFunctionCode with an ImageUri: the function's image, pinned to its digest again. */
+  private async updateImage(
+    ns: Namespace,
+    name: string,
+    input: UpdateFunctionCodeInput,
+  ): Promise<FunctionConfiguration> {
+    const current = await this.findRecord(ns, name);
+    this.refuseBusy(ns, current, input.RevisionId);
+    checkCodeUpdate(current.latest.PackageType, input);
+    const code = await imageCode(this.images, input.ImageUri as string);
+    const changes: Partial<VersionRecord> = {
+      CodeSha256: code.sha256,
+      CodeSize: code.size,
+      image: code.image,
+      ...(input.Architectures ? { Architectures: input.Architectures } : {}),
+    };
+    if (input.DryRun) return this.dryRunView(current, changes);
+    return this.applyUpdate(ns, name, input.RevisionId, changes, input.Publish ?? false);
   }
 
   /** Runs the metadata write that makes a just-stored blob referenced; drops the blob if it fails. */
@@ -202,13 +236,14 @@ export class FunctionService {
     checkConfigRules(input);
     const current = await this.findRecord(ns, ref.name);
     this.refuseBusy(ns, current, input.RevisionId);
+    checkPackageFields(current.latest.PackageType, input);
     await checkLayerReferences(this.store, ns, input.Layers);
     const changes = {
       ...configChanges(input),
       ...loggingChanges(current.latest.LoggingConfig, input.LoggingConfig),
     };
     const next = { ...current.latest, ...changes };
-    checkRuntimeAndHandler(next.Runtime, next.Handler);
+    if (next.PackageType === 'Zip') checkRuntimeAndHandler(next.Runtime, next.Handler);
     const updated = await this.applyUpdate(ns, ref.name, input.RevisionId, changes, false);
     if (input.Layers) await this.releaseUnused([], current.latest.Layers);
     return updated;
@@ -304,7 +339,7 @@ export class FunctionService {
     ns: Namespace,
     name: string,
     input: CreateFunctionInput,
-    code: StoredCode & { folder?: string },
+    code: (StoredCode & { folder?: string }) | ImageCode,
   ): FunctionRecord {
     const latest: VersionRecord = {
       Version: LATEST,
@@ -322,13 +357,16 @@ export class FunctionService {
       EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
       TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
       LoggingConfig: loggingConfig(name, input.LoggingConfig),
-      PackageType: 'Zip',
+      PackageType: 'image' in code ? 'Image' : 'Zip',
+      ...('image' in code
+        ? { image: code.image, ImageConfigResponse: imageConfigResponse(input.ImageConfig) }
+        : {}),
       KMSKeyArn: input.KMSKeyArn,
       DeadLetterConfig: input.DeadLetterConfig,
       VpcConfig: vpcConfig(input.VpcConfig),
       CodeSha256: code.sha256,
       CodeSize: code.size,
-      ...(code.folder !== undefined ? { hotReloadFolder: code.folder } : {}),
+      ...('folder' in code && code.folder !== undefined ? { hotReloadFolder: code.folder } : {}),
       LastModified: lastModified(),
       RevisionId: newRevisionId(),
       State: 'Pending',
@@ -367,6 +405,8 @@ function configChanges(input: UpdateFunctionConfigurationInput): Partial<Version
   if (input.KMSKeyArn !== undefined) changes.KMSKeyArn = input.KMSKeyArn || undefined;
   if (input.DeadLetterConfig !== undefined) changes.DeadLetterConfig = input.DeadLetterConfig;
   if (input.VpcConfig !== undefined) changes.VpcConfig = vpcConfig(input.VpcConfig);
+  if (input.ImageConfig !== undefined)
+    changes.ImageConfigResponse = imageConfigResponse(input.ImageConfig);
   return changes;
 }
 

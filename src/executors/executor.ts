@@ -17,6 +17,16 @@ export interface EnvironmentSpec {
   env: Record<string, string>;
   memoryMb: number;
   ephemeralStorageMb: number;
+  /** PackageType Image: the image to run, and ImageConfig's overrides of its own settings. */
+  image?: ImageSpec;
+}
+
+export interface ImageSpec {
+  /** The image's id (`sha256:…`): the function runs the image its code was pinned to. */
+  id: string;
+  entryPoint?: string[];
+  command?: string[];
+  workingDirectory?: string;
 }
 
 export interface RuntimeExit {

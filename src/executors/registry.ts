@@ -1,6 +1,7 @@
+import type Docker from 'dockerode';
 import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import { DockerExecutor } from './docker/docker-executor.js';
-import { connectEngine, serverIdentity, sweepLeftovers } from './docker/engine.js';
+import { connectEngine, NoEngineError, serverIdentity, sweepLeftovers } from './docker/engine.js';
 import { ImageResolver } from './docker/images.js';
 import { ContainerRuntimeCommands } from './docker/runtime-commands.js';
 import type { Executor } from './executor.js';
@@ -27,6 +28,16 @@ export interface DockerOptions {
   network: string;
   /** The address by which containers on another network reach this server. */
   callbackHost: string;
+  /** The engine (unix:///… or tcp://…); else DOCKER_HOST's, else /var/run/docker.sock. */
+  host?: string;
+}
+
+/** A connected engine with its executor: the docker executor's, or Image functions' under another. */
+export interface DockerSetup {
+  docker: Docker;
+  executor: DockerExecutor;
+  images: ImageResolver;
+  notes: string[];
 }
 
 export interface ExecutorSetup {
@@ -35,6 +46,8 @@ export interface ExecutorSetup {
   notes: string[];
   /** How runtimes start under this executor, when not with the host's interpreters. */
   commands?: RuntimeCommandSource;
+  /** The docker executor's engine, which PackageType Image functions share. */
+  docker?: DockerSetup;
 }
 
 /** Executors by their config name; kubernetes registers here when it exists. */
@@ -50,25 +63,31 @@ export const EXECUTORS = {
     return { executor, notes: [sandbox.summary, ...sandbox.warnings] };
   },
   docker: async (options: ExecutorOptions): Promise<ExecutorSetup> => {
-    const { docker, version } = await connectEngine();
-    const swept = await sweepLeftovers(docker);
-    const executor = new DockerExecutor(
-      docker,
-      new ImageResolver(docker, options.docker.images, options.log),
-      {
-        network: options.docker.network,
-        callbackHost: options.docker.callbackHost,
-        user: '993:990',
-        serverId: serverIdentity(),
-      },
-    );
-    const notes = [
-      `executor: docker (engine ${version}, network ${options.docker.network}): one container per execution environment`,
-    ];
-    if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
-    await executor.sweep();
-    return { executor, notes, commands: new ContainerRuntimeCommands() };
+    const setup = await connectDocker(options).catch((err: unknown) => {
+      throw err instanceof NoEngineError ? new Error(err.withFix) : err;
+    });
+    const { executor, notes } = setup;
+    return { executor, notes, commands: new ContainerRuntimeCommands(), docker: setup };
   },
 } as const;
+
+/** Connects to the engine, removes what dead servers left on it, and makes the docker executor. */
+export async function connectDocker(options: ExecutorOptions): Promise<DockerSetup> {
+  const { docker, version } = await connectEngine(options.docker.host);
+  const swept = await sweepLeftovers(docker);
+  const images = new ImageResolver(docker, options.docker.images, options.log);
+  const executor = new DockerExecutor(docker, images, {
+    network: options.docker.network,
+    callbackHost: options.docker.callbackHost,
+    user: '993:990',
+    serverId: serverIdentity(),
+  });
+  const notes = [
+    `executor: docker (engine ${version}, network ${options.docker.network}): one container per execution environment`,
+  ];
+  if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
+  await executor.sweep();
+  return { docker, executor, images, notes };
+}
 
 export type ExecutorName = keyof typeof EXECUTORS;

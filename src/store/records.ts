@@ -22,11 +22,20 @@ export interface VersionRecord {
     ApplicationLogLevel?: string;
     SystemLogLevel?: string;
   };
-  PackageType: 'Zip';
+  PackageType: 'Zip' | 'Image';
+  /** PackageType Image: ImageConfig as GetFunctionConfiguration shows it. */
+  ImageConfigResponse?: {
+    ImageConfig: { EntryPoint?: string[]; Command?: string[]; WorkingDirectory?: string };
+  };
+  /** PackageType Image: the image as given and as pinned; GetFunction's Code, not configuration. */
+  image?: { ImageUri: string; ResolvedImageUri: string };
   KMSKeyArn?: string;
   DeadLetterConfig?: { TargetArn?: string };
   VpcConfig?: { SubnetIds: string[]; SecurityGroupIds: string[]; Ipv6AllowedForDualStack: boolean };
-  /** Base64 of the SHA-256 of the zip, as AWS reports it; the code store keys blobs by it. */
+  /**
+   * Base64 of the SHA-256 of the zip, as AWS reports it; the code store keys blobs by it. For an
+   * image, the image's digest in hex (src/aws/image-rules.ts).
+   */
   CodeSha256: string;
   CodeSize: number;
   /** Hot reload (LocalStack's `hot-reload` bucket): the local folder the code runs from. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Namespace } from '../aws/arn.js';
 import type { FunctionObserver } from '../control-plane/functions.js';
+import type { ImageSpec } from '../executors/executor.js';
 import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { VersionRecord } from '../store/records.js';
@@ -349,12 +350,18 @@ export class WorkerManager implements FunctionObserver {
   ): Promise<ExecutionEnvironment> {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
-    const taskRoot = version.hotReloadFolder ?? (await this.code.ensureTree(version.CodeSha256));
+    const executor = await this.placement.executorFor(version);
+    const image = imageSpec(version);
+    const taskRoot = image
+      ? IMAGE_TASK_ROOT
+      : (version.hotReloadFolder ?? (await this.code.ensureTree(version.CodeSha256)));
     const optRoot =
       version.Layers.length > 0 ? await this.options.layerTree?.(version.Layers) : undefined;
     this.watchLocalCode(target, [taskRoot, optRoot]);
     const runtime = version.Runtime ?? 'provided.al2023';
-    const command = await this.runtimes.commandFor(runtime, taskRoot, optRoot);
+    const command = image
+      ? { command: '', args: [], env: {} } // the image's own ENTRYPOINT and CMD
+      : await this.runtimes.commandFor(runtime, taskRoot, optRoot);
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
     const settings = {
@@ -363,7 +370,6 @@ export class WorkerManager implements FunctionObserver {
       memoryMb: version.MemorySize,
       echo: (line: string) => this.options.echo(target.functionName, line),
     };
-    const executor = this.placement.executor;
     const env = await ExecutionEnvironment.create(
       id,
       settings,
@@ -391,6 +397,7 @@ export class WorkerManager implements FunctionObserver {
           }),
           memoryMb: version.MemorySize,
           ephemeralStorageMb: version.EphemeralStorage.Size,
+          image,
         }),
       executor.runtimeApiHost,
     );
@@ -451,6 +458,21 @@ export class WorkerManager implements FunctionObserver {
 }
 
 const isWithin = (p: string, dir: string): boolean => !path.relative(dir, p).startsWith('..');
+
+/** An image function's code is in its image, at Lambda's /var/task. */
+const IMAGE_TASK_ROOT = '/var/task';
+
+/** What an Image function's environment runs: its pinned image and ImageConfig's overrides. */
+function imageSpec(version: VersionRecord): ImageSpec | undefined {
+  if (version.PackageType !== 'Image') return undefined;
+  const config = version.ImageConfigResponse?.ImageConfig;
+  return {
+    id: `sha256:${version.CodeSha256}`,
+    entryPoint: config?.EntryPoint,
+    command: config?.Command,
+    workingDirectory: config?.WorkingDirectory,
+  };
+}
 
 const functionPrefix = (ns: Namespace, name: string): string =>
   `${ns.account}/${ns.region}/${name}/`;

@@ -37,8 +37,12 @@ function dockerSkipReason(): string | false {
     if (started.status !== 0 || !answers())
       return `no Docker engine could be started: ${(started.stderr || started.stdout || String(started.error)).trim().split('\n').slice(-3).join(' | ')}`;
   }
+  // Images built before they had AWS's /lambda-entrypoint.sh (Image functions build FROM them) are stale.
   const missing = LOCAL_IMAGES.filter(
-    (image) => spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status !== 0,
+    (image) =>
+      !spawnSync('docker', ['image', 'inspect', '--format', '{{json .Config.Entrypoint}}', image], {
+        encoding: 'utf8',
+      }).stdout?.includes('/lambda-entrypoint.sh'),
   );
   if (missing.length > 0) {
     const built = spawnSync('bash', [path.join(ROOT, 'scripts/images-local.sh')], {

@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
-import type { EnvironmentSpec } from '../executor.js';
+import type { EnvironmentSpec, ImageSpec } from '../executor.js';
 import { LAMBDA_PATH } from '../../workers/lambda-environment.js';
-import { ENVIRONMENT_LABEL, LABEL, SERVER_LABEL } from './engine.js';
+import {
+  ENVIRONMENT_LABEL,
+  LABEL,
+  PID_NAMESPACE,
+  PID_NAMESPACE_LABEL,
+  SERVER_LABEL,
+} from './engine.js';
+import type { ImageProcess } from './images.js';
 
 /** Where Lambda puts things inside every environment. */
 export const TASK_DIR = '/var/task';
@@ -25,7 +32,21 @@ export interface ContainerSettings {
 
 /** The program a container starts: the image's own entry point, or Lambda's bootstrap search. */
 export type Entry =
-  { kind: 'bootstrap'; command: string[] } | { kind: 'refused'; spawnError: 'ENOENT' | 'EACCES' };
+  | { kind: 'bootstrap'; command: string[]; workingDir?: string; handler?: string }
+  | { kind: 'refused'; spawnError: 'ENOENT' | 'EACCES' };
+
+/**
+ * What an image function's container runs, as Lambda runs it: ImageConfig's EntryPoint and
+ * Command each replace the image's ENTRYPOINT and CMD, WorkingDirectory its WORKDIR. An image
+ * with nothing to run is refused as a missing bootstrap is (Runtime.InvalidEntrypoint).
+ */
+export function imageEntry(image: ImageSpec, own: ImageProcess): Entry {
+  const args = image.command ?? own.command;
+  const command = [...(image.entryPoint ?? own.entryPoint), ...args];
+  if (command.length === 0) return { kind: 'refused', spawnError: 'ENOENT' };
+  const workingDir = image.workingDirectory ?? own.workingDirectory;
+  return { kind: 'bootstrap', command, workingDir, handler: args[0] };
+}
 
 /**
  * What the runtime runs: a managed runtime's /var/runtime/bootstrap, or for provided.* the
@@ -68,6 +89,11 @@ export function containerEnv(spec: EnvironmentSpec, settings: ContainerSettings)
     env[key] = value.includes('/') ? value.split(':').map(inside).join(':') : value;
   env.LAMBDA_TASK_ROOT = TASK_DIR;
   env.PATH = LAMBDA_PATH;
+  if (spec.image) {
+    // An image's own ENV PATH and LD_LIBRARY_PATH stand, as on Lambda.
+    delete env.PATH;
+    delete env.LD_LIBRARY_PATH;
+  }
   if (settings.network !== 'host') {
     for (const key of ['AWS_LAMBDA_RUNTIME_API', 'AWS_ENDPOINT_URL'])
       if (env[key])
@@ -82,11 +108,14 @@ const MB_PER_VCPU = 1769;
 export function containerOptions(
   spec: EnvironmentSpec,
   image: string,
-  entry: string[],
+  entry: { command: string[]; workingDir?: string },
   logDir: string,
   settings: ContainerSettings,
 ): ContainerCreateOptions {
-  const binds = [`${spec.taskRoot}:${TASK_DIR}:ro`, `${logDir}:${LOG_DIR}`];
+  // An image function's /var/task is the image's own.
+  const binds = spec.image
+    ? [`${logDir}:${LOG_DIR}`]
+    : [`${spec.taskRoot}:${TASK_DIR}:ro`, `${logDir}:${LOG_DIR}`];
   if (spec.optRoot) binds.push(`${spec.optRoot}:${OPT_DIR}:ro`);
   const memory = spec.memoryMb * 1048576;
   const functionName = spec.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
@@ -99,15 +128,16 @@ export function containerOptions(
       '-c',
       `exec "$@" >>${LOG_DIR}/stdout 2>>${LOG_DIR}/stderr`,
       'sh',
-      ...entry,
+      ...entry.command,
     ],
     Cmd: [],
     Env: containerEnv(spec, settings),
     User: settings.user,
-    WorkingDir: TASK_DIR,
+    WorkingDir: spec.image ? entry.workingDir : TASK_DIR,
     Labels: {
       [LABEL]: '1',
       [SERVER_LABEL]: settings.serverId,
+      [PID_NAMESPACE_LABEL]: PID_NAMESPACE,
       [ENVIRONMENT_LABEL]: spec.id,
     },
     HostConfig: {

@@ -14,7 +14,12 @@ import type {
   RuntimeExit,
   RuntimeProcess,
 } from '../executor.js';
-import { containerOptions, entryFor, type ContainerSettings } from './container-spec.js';
+import {
+  containerOptions,
+  entryFor,
+  imageEntry,
+  type ContainerSettings,
+} from './container-spec.js';
 import { engineError, errorText, type ImageResolver } from './images.js';
 
 /**
@@ -58,11 +63,19 @@ export class DockerExecutor implements Executor {
 
   async createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle> {
     const runtime = spec.runtime ?? 'provided.al2023';
-    const image = await this.images.imageFor(runtime);
-    const entry = entryFor(spec);
+    const image = spec.image?.id ?? (await this.images.imageFor(runtime));
+    const entry = spec.image
+      ? imageEntry(spec.image, await this.images.processOf(spec.image.id))
+      : entryFor(spec);
     if (entry.kind === 'refused') return new RefusedEnvironment(entry.spawnError);
     const pipes = await LogPipes.open(path.join(this.scratchRoot, `${process.pid}.${spec.id}`));
-    const options = containerOptions(spec, image, entry.command, pipes.dir, this.settings);
+    const options = containerOptions(
+      withHandler(spec, entry.handler),
+      image,
+      entry,
+      pipes.dir,
+      this.settings,
+    );
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(options);
@@ -73,6 +86,15 @@ export class DockerExecutor implements Executor {
     }
     return new ContainerEnvironment(this.docker, container.id, options, pipes);
   }
+}
+
+/**
+ * Lambda's _HANDLER in an image function is its CMD's first word (what the base images'
+ * /lambda-entrypoint.sh is given); a zip function's comes from its configuration.
+ */
+function withHandler(spec: EnvironmentSpec, handler: string | undefined): EnvironmentSpec {
+  if (!spec.image || !handler) return spec;
+  return { ...spec, env: { ...spec.env, _HANDLER: handler } };
 }
 
 /**
@@ -160,7 +182,8 @@ class ContainerEnvironment implements EnvironmentHandle {
       .getContainer(this.containerId)
       .remove({ force: true, v: true })
       .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
+        // Gone already (404), or being removed by a destroy that got there first (409).
+        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
       })
       .finally(() => this.pipes.close());
   }

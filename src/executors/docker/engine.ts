@@ -7,20 +7,42 @@ import { errorText } from './images.js';
 export const LABEL = 'asimov.lambda';
 export const SERVER_LABEL = 'asimov.lambda.server';
 export const ENVIRONMENT_LABEL = 'asimov.lambda.environment';
+/**
+ * The server's PID namespace: a server in a container (sharing the host's engine and, with host
+ * networking, its hostname) sees other pids, and must not take the host's live servers for dead
+ * ones, nor they it.
+ */
+export const PID_NAMESPACE_LABEL = 'asimov.lambda.pid-namespace';
 
-/** The engine named by DOCKER_HOST (dockerode reads it), else /var/run/docker.sock; refuses if none answers. */
-export async function connectEngine(): Promise<{ docker: Docker; version: string }> {
-  const docker = new Docker();
+/**
+ * The engine at `host` (unix:///path or tcp://host:port), else the one DOCKER_HOST names
+ * (dockerode reads it), else /var/run/docker.sock; refuses if none answers.
+ */
+export async function connectEngine(host?: string): Promise<{ docker: Docker; version: string }> {
+  const docker = new Docker(host ? engineAddress(host) : undefined);
   try {
     const info = (await docker.version()) as { Version?: string; ApiVersion?: string };
     return { docker, version: info.Version ?? 'unknown' };
   } catch (err) {
-    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-    throw new Error(
-      `--executor docker: no Docker engine answers at ${where} (${errorText(err)}). ` +
-        `Start one (sudo scripts/start-dockerd.sh, or systemctl start docker) or point DOCKER_HOST at one.`,
-    );
+    const where = host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    throw new NoEngineError(`no Docker engine answers at ${where} (${errorText(err)})`);
   }
+}
+
+/** No engine answered; the message says where it looked and why it failed, the caller adds the fix. */
+export class NoEngineError extends Error {
+  static readonly FIX =
+    'Start one (sudo scripts/start-dockerd.sh, or systemctl start docker) or point DOCKER_HOST at one.';
+
+  get withFix(): string {
+    return `--executor docker: ${this.message}. ${NoEngineError.FIX}`;
+  }
+}
+
+function engineAddress(host: string): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
 
 /**
@@ -30,6 +52,15 @@ export async function connectEngine(): Promise<{ docker: Docker; version: string
 export function serverIdentity(pid = process.pid): string {
   return `${os.hostname()}/${pid}/${processStart(pid) ?? '?'}`;
 }
+
+/** The inode of this process's PID namespace (`pid:[4026531836]`), for PID_NAMESPACE_LABEL. */
+export const PID_NAMESPACE = ((): string => {
+  try {
+    return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '?';
+  } catch {
+    return '?';
+  }
+})();
 
 /** Field 22 of /proc/<pid>/stat, the start time in clock ticks since boot. */
 function processStart(pid: number): string | undefined {
@@ -41,10 +72,14 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-/** A server on this host that no longer runs; servers of other hosts sharing the engine are left alone. */
-function deadServer(identity: string): boolean {
+/**
+ * A server of this host and PID namespace that no longer runs; servers of other hosts or
+ * namespaces sharing the engine are left alone.
+ */
+function deadServer(identity: string, namespace: string | undefined): boolean {
   const [host, pid] = identity.split('/');
   if (host !== os.hostname() || pid === undefined || !/^\d+$/.test(pid)) return false;
+  if (namespace !== undefined && namespace !== PID_NAMESPACE) return false;
   if (Number(pid) === process.pid) return false;
   return serverIdentity(Number(pid)) !== identity;
 }
@@ -55,7 +90,9 @@ export async function sweepLeftovers(docker: Docker): Promise<number> {
     all: true,
     filters: { label: [`${LABEL}=1`] },
   });
-  const stale = containers.filter((c) => deadServer(c.Labels[SERVER_LABEL] ?? ''));
+  const stale = containers.filter((c) =>
+    deadServer(c.Labels[SERVER_LABEL] ?? '', c.Labels[PID_NAMESPACE_LABEL]),
+  );
   await Promise.all(
     stale.map((c) =>
       docker

@@ -34,6 +34,13 @@ export function publicImage(runtime: string): string {
   return `public.ecr.aws/lambda/${match[1]}:${match[2]}`;
 }
 
+/** An image's own ENTRYPOINT, CMD and WORKDIR. */
+export interface ImageProcess {
+  entryPoint: string[];
+  command: string[];
+  workingDirectory?: string;
+}
+
 /**
  * Finds each runtime's image on the engine once, and pulls a missing one with its progress on the
  * server's log. Only successes are remembered: after `npm run images:local` (or a pull elsewhere)
@@ -42,6 +49,7 @@ export function publicImage(runtime: string): string {
 export class ImageResolver {
   private readonly found = new Map<string, Promise<string>>();
   private readonly pulls = new Map<string, Promise<void>>();
+  private readonly processes = new Map<string, Promise<ImageProcess>>();
 
   constructor(
     private readonly docker: Docker,
@@ -64,10 +72,57 @@ export class ImageResolver {
     this.found.delete(runtime);
   }
 
-  /** An image given by name (PackageType Image): present, or pulled now. */
-  async ensure(image: string, what: string): Promise<string> {
-    if (!(await this.present(image))) await this.pull(image, what);
-    return image;
+  /**
+   * The id (`sha256:…`) of an image given by name (PackageType Image), pulled now when the engine
+   * lacks it; undefined when it is neither here nor pullable (the pull's error goes to the log).
+   */
+  async idOf(image: string): Promise<string | undefined> {
+    if (!(await this.present(image))) {
+      try {
+        await this.pullNow(image);
+      } catch (err) {
+        this.log(
+          `docker: ${image} is not on the engine and could not be pulled: ${errorText(err)}`,
+        );
+        return undefined;
+      }
+    }
+    try {
+      return ((await this.docker.getImage(image).inspect()) as { Id: string }).Id;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw engineError(err);
+    }
+  }
+
+  /** What an image runs when nothing overrides it (an id names one image for good, so this is kept). */
+  processOf(id: string): Promise<ImageProcess> {
+    let lookup = this.processes.get(id);
+    if (!lookup) {
+      lookup = this.inspectProcess(id);
+      this.processes.set(id, lookup);
+      lookup.catch(() => this.processes.delete(id));
+    }
+    return lookup;
+  }
+
+  private async inspectProcess(id: string): Promise<ImageProcess> {
+    try {
+      const { Config } = (await this.docker.getImage(id).inspect()) as {
+        Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string };
+      };
+      return {
+        entryPoint: Config?.Entrypoint ?? [],
+        command: Config?.Cmd ?? [],
+        workingDirectory: Config?.WorkingDir || undefined,
+      };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw engineError(err);
+      throw new LambdaError(
+        'ServiceException',
+        `The image ${id} of this function is no longer on the Docker engine. Update the function's code with its ImageUri (UpdateFunctionCode) to pin it again.`,
+      );
+    }
   }
 
   private async resolve(runtime: string): Promise<string> {

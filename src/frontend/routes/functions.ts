@@ -8,6 +8,7 @@ import { parseShape } from '../../aws/validation.js';
 import { getAccountSettings } from '../../control-plane/account-settings.js';
 import { listFunctions } from '../../control-plane/function-list.js';
 import type { FunctionService } from '../../control-plane/functions.js';
+import { imageLocation } from '../../control-plane/image-code.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import { CODE_UPLOAD_BODY_LIMIT, DEFAULT_BODY_LIMIT, parseJsonBody, readBody } from '../body.js';
 import { pathParam, queryInteger, queryString, sendJson, type Operation } from '../operation.js';
@@ -61,7 +62,9 @@ export function functionOperations(
         );
         sendJson(res, 200, {
           Configuration: found.configuration,
-          Code: { RepositoryType: 'S3', Location: codeLocation(req, found.codeSha256) },
+          Code: found.image
+            ? imageLocation(found.image)
+            : { RepositoryType: 'S3', Location: codeLocation(req, found.codeSha256) },
           ...(Object.keys(found.tags).length > 0 ? { Tags: found.tags } : {}),
           ...(found.reservedConcurrency !== undefined
             ? { Concurrency: { ReservedConcurrentExecutions: found.reservedConcurrency } }
