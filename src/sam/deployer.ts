@@ -6,7 +6,7 @@ import type { CreateFunctionInput } from '../aws/function-rules.js';
 import { HOT_RELOAD_BUCKET } from '../control-plane/code-source.js';
 import type { RunningServer } from '../server.js';
 import { TemplateError } from './template-error.js';
-import type { CodeSpec, FunctionSpec, LayerSpec, SamTemplate } from './template.js';
+import type { CodeSpec, FunctionSpec, LayerSpec, LocalCode, SamTemplate } from './template.js';
 
 type Services = RunningServer['services'];
 
@@ -63,7 +63,7 @@ export class TemplateDeployer {
         this.ns,
         layer.name,
         {
-          Content: codeSource(layer.content),
+          Content: localSource(layer.content),
           Description: layer.description,
           CompatibleRuntimes: layer.compatibleRuntimes,
           CompatibleArchitectures: layer.compatibleArchitectures,
@@ -92,7 +92,8 @@ export class TemplateDeployer {
     } else {
       const version = current.version;
       const sameCode =
-        codeKey(spec.code) === (version.hotReloadFolder ?? version.CodeSha256) &&
+        codeKey(spec.code) ===
+          (version.hotReloadFolder ?? version.image?.ImageUri ?? version.CodeSha256) &&
         isDeepStrictEqual(spec.config.Architectures, version.Architectures);
       if (!sameCode) {
         await functions.updateCode(this.ns, name, {
@@ -101,10 +102,11 @@ export class TemplateDeployer {
         });
         await this.settled(name);
       }
-      const { Architectures: _a, ...config } = spec.config;
+      const { Architectures: _a, PackageType: _p, ...config } = spec.config;
       const stored = {
-        Runtime: version.Runtime,
-        Handler: version.Handler,
+        ...(config.Runtime !== undefined ? { Runtime: version.Runtime } : {}),
+        ...(config.Handler !== undefined ? { Handler: version.Handler } : {}),
+        ...(config.ImageConfig ? { ImageConfig: version.ImageConfigResponse?.ImageConfig } : {}),
         Role: version.Role,
         Description: version.Description,
         Timeout: version.Timeout,
@@ -196,14 +198,21 @@ export class TemplateDeployer {
 }
 
 /** What CreateFunction and PublishLayerVersion are given for the code. */
-function codeSource(code: CodeSpec): { ZipFile: string } | { S3Bucket: string; S3Key: string } {
+function codeSource(
+  code: CodeSpec,
+): { ZipFile: string } | { S3Bucket: string; S3Key: string } | { ImageUri: string } {
+  return 'image' in code ? { ImageUri: code.image } : localSource(code);
+}
+
+function localSource(code: LocalCode): { ZipFile: string } | { S3Bucket: string; S3Key: string } {
   return 'folder' in code
     ? { S3Bucket: HOT_RELOAD_BUCKET, S3Key: code.folder }
     : { ZipFile: code.zip.toString('base64') };
 }
 
-/** The folder, or the CodeSha256 the zip will have. */
+/** The folder, the image reference, or the CodeSha256 the zip will have. */
 function codeKey(code: CodeSpec): string {
+  if ('image' in code) return code.image;
   return 'folder' in code ? code.folder : createHash('sha256').update(code.zip).digest('base64');
 }
 

@@ -19,14 +19,18 @@ export interface TemplateOptions {
 export interface LayerSpec {
   logicalId: string;
   name: string;
-  content: CodeSpec;
+  content: LocalCode;
   description: string;
   compatibleRuntimes?: string[];
   compatibleArchitectures?: string[];
   licenseInfo?: string;
 }
 
-export type CodeSpec = { folder: string } | { zip: Buffer };
+/** Code from a local folder (hot reload) or a zip file. */
+export type LocalCode = { folder: string } | { zip: Buffer };
+
+/** A function's code: local, or (PackageType Image) an image reference. */
+export type CodeSpec = LocalCode | { image: string };
 
 /** A function of the template, in CreateFunction's terms, named by its logical ID. */
 export interface FunctionSpec {
@@ -35,6 +39,8 @@ export interface FunctionSpec {
   config: {
     Runtime?: string;
     Handler?: string;
+    PackageType?: 'Image';
+    ImageConfig?: Record<string, unknown>;
     Role: string;
     Description: string;
     Timeout: number;
@@ -217,18 +223,14 @@ export class SamTemplate {
   private async functionSpec(id: string, resource: Resource): Promise<FunctionSpec> {
     const prop = this.properties(id, resource);
     const serverless = resource.Type === SERVERLESS_FUNCTION;
-    if (prop('PackageType') === 'Image') {
-      throw new TemplateError(
-        { resource: id, property: 'PackageType' },
-        'Image functions need the docker executor to run container images, which it cannot do yet; package the function as Zip',
-      );
-    }
+    const image = prop('PackageType') === 'Image' ? imageUri(id, prop, serverless) : undefined;
     const runtime = optionalString(prop, 'Runtime');
     const handler = optionalString(prop, 'Handler');
-    if (runtime === undefined)
+    if (image === undefined && runtime === undefined)
       throw new TemplateError({ resource: id, property: 'Runtime' }, required(serverless));
-    if (handler === undefined)
+    if (image === undefined && handler === undefined)
       throw new TemplateError({ resource: id, property: 'Handler' }, required(serverless));
+    const imageConfig = prop('ImageConfig') as Record<string, unknown> | undefined;
     const tracing = serverless
       ? optionalString(prop, 'Tracing')
       : (prop('TracingConfig') as { Mode?: string } | undefined)?.Mode;
@@ -237,10 +239,11 @@ export class SamTemplate {
     const reserved = optionalNumber(prop, 'ReservedConcurrentExecutions');
     return {
       logicalId: id,
-      code: await this.functionCode(id, prop, serverless, runtime),
+      code: image ? { image } : await this.functionCode(id, prop, serverless, runtime as string),
       config: {
-        Runtime: runtime,
-        Handler: handler,
+        ...(image
+          ? { PackageType: 'Image' as const, ...(imageConfig ? { ImageConfig: imageConfig } : {}) }
+          : { Runtime: runtime, Handler: handler }),
         Role: optionalString(prop, 'Role') ?? roleArn(this.options.ns, `${id}Role`),
         Description: optionalString(prop, 'Description') ?? '',
         Timeout: optionalNumber(prop, 'Timeout') ?? 3,
@@ -280,17 +283,11 @@ export class SamTemplate {
     if (serverless) return this.localCode(id, 'CodeUri', prop('CodeUri') ?? '.');
     const code = prop('Code');
     if (typeof code === 'string') return this.localCode(id, 'Code', code);
-    if ((code as { ImageUri?: unknown } | undefined)?.ImageUri !== undefined) {
-      throw new TemplateError(
-        { resource: id, property: 'Code.ImageUri' },
-        'Image functions need the docker executor to run container images, which it cannot do yet',
-      );
-    }
     return this.localCode(id, 'Code', code);
   }
 
   /** A CodeUri/ContentUri: a local folder (run in place, hot-reloaded) or a local zip file. */
-  private async localCode(id: string, property: string, value: unknown): Promise<CodeSpec> {
+  private async localCode(id: string, property: string, value: unknown): Promise<LocalCode> {
     if (typeof value !== 'string' || /^s3:\/\//i.test(value)) {
       throw new TemplateError(
         { resource: id, property },
@@ -508,4 +505,19 @@ function optionalStrings(prop: Prop, name: string): string[] | undefined {
     { property: name },
     `must be a list of strings, got ${JSON.stringify(value)}`,
   );
+}
+
+/**
+ * An Image function's image: `ImageUri` on AWS::Serverless::Function (as `sam build` writes it),
+ * `Code.ImageUri` on AWS::Lambda::Function. The server runs it on Docker.
+ */
+function imageUri(id: string, prop: (name: string) => unknown, serverless: boolean): string {
+  const value = serverless
+    ? prop('ImageUri')
+    : (prop('Code') as { ImageUri?: unknown } | undefined)?.ImageUri;
+  if (typeof value !== 'string' || value === '') {
+    const property = serverless ? 'ImageUri' : 'Code.ImageUri';
+    throw new TemplateError({ resource: id, property }, 'an Image function needs its image');
+  }
+  return value;
 }

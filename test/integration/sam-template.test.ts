@@ -315,15 +315,20 @@ describe('template errors', () => {
     );
   });
 
-  it('refuse PackageType Image, naming the resource', async () => {
+  it('create PackageType Image functions on Docker: a missing image names the resource', async () => {
+    const imageFunction = [
+      '  HelloImageFunction:',
+      '    Type: AWS::Lambda::Function',
+      '    Properties:',
+      '      PackageType: Image',
+      '      Code:',
+      '        ImageUri: asimov-test/no-such-image:latest',
+      '',
+      'Outputs:',
+    ].join('\n');
     assert.match(
-      await broken((t) =>
-        t.replace(
-          '      CodeUri: hello-python/',
-          '      PackageType: Image\n      ImageUri: hello:latest',
-        ),
-      ),
-      /resource HelloPythonFunction, property PackageType: Image functions need the docker executor/,
+      await broken((t) => t.replace('Outputs:', imageFunction)),
+      /resource HelloImageFunction: InvalidParameterValueException: .*(Source image asimov-test\/no-such-image:latest does not exist|docker)/i,
     );
   });
 
