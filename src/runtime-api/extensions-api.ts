@@ -162,7 +162,10 @@ export function identifier(req: http.IncomingMessage): string {
       'Missing Lambda-Extension-Identifier header',
     );
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-    throw new ApiRefusal('Extension.InvalidExtensionIdentifier', 'Invalid Lambda-Extension-Identifier');
+    throw new ApiRefusal(
+      'Extension.InvalidExtensionIdentifier',
+      'Invalid Lambda-Extension-Identifier',
+    );
   return id.toLowerCase();
 }
 
@@ -173,7 +176,8 @@ export function answer(res: http.ServerResponse, act: () => void): void {
   } catch (err) {
     if (err instanceof ApiRefusal)
       reply(res, err.status, { errorMessage: err.message, errorType: err.errorType });
-    else reply(res, 500, { errorMessage: 'Internal Server Error', errorType: 'InternalServerError' });
+    else
+      reply(res, 500, { errorMessage: 'Internal Server Error', errorType: 'InternalServerError' });
   }
 }
 

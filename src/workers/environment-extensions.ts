@@ -97,14 +97,17 @@ export class EnvironmentExtensions {
   }
 
   /** The init's end: registrations and subscriptions close, AWS's platform events go out. */
-  endInit(status: 'success' | 'error' | 'timeout' | 'failure', durationMs: number, errorType?: string) {
+  endInit(
+    status: 'success' | 'error' | 'timeout' | 'failure',
+    durationMs: number,
+    errorType?: string,
+  ) {
     this.registry.closeRegistration();
     this.telemetry.close();
     const base = { initializationType: this.settings.initializationType, phase: 'init' };
     const error = errorType ? { errorType } : {};
     this.telemetry.emit('platform.initRuntimeDone', { ...base, status, ...error });
-    if (status === 'success')
-      for (const info of this.registry.describe()) this.describe(info);
+    if (status === 'success') for (const info of this.registry.describe()) this.describe(info);
     this.telemetry.emit('platform.initReport', {
       ...base,
       status,
@@ -180,7 +183,9 @@ export class EnvironmentExtensions {
 
   private describe(info: ExtensionInfo): void {
     const error = info.errorType ? `\tError Type: ${info.errorType}` : '';
-    this.log(`EXTENSION\tName: ${info.name}\tState: ${info.state}\tEvents: [${info.events.join(',')}]${error}\n`);
+    this.log(
+      `EXTENSION\tName: ${info.name}\tState: ${info.state}\tEvents: [${info.events.join(',')}]${error}\n`,
+    );
     this.telemetry.emit('platform.extension', info);
   }
 }

@@ -316,7 +316,10 @@ export class ExecutionEnvironment implements RuntimeListener {
         if (this.settle === settle) this.settle = undefined;
         resolve(outcome);
       };
-      const timer = setTimeout(() => settle({ kind: 'timeout' }), Math.max(0, deadlineMs - Date.now()));
+      const timer = setTimeout(
+        () => settle({ kind: 'timeout' }),
+        Math.max(0, deadlineMs - Date.now()),
+      );
       this.settle = settle;
       begin(settle);
     });

@@ -206,7 +206,10 @@ export class ExtensionRegistry implements ExtensionsService {
         agent.state === 'Running' ||
         (agent.state === 'Ready' && !agent.waiter));
     if (!allowed)
-      throw new ApiRefusal('Extension.InvalidExtensionState', transitionText(agent.state, 'Ready', id));
+      throw new ApiRefusal(
+        'Extension.InvalidExtensionState',
+        transitionText(agent.state, 'Ready', id),
+      );
     agent.readyOnce = true;
     agent.busy = false;
     agent.waiter = deliver;
@@ -275,7 +278,8 @@ export class ExtensionRegistry implements ExtensionsService {
 
   private find(id: string): Agent {
     const agent = this.agents.find((a) => a.id === id);
-    if (!agent) throw new ApiRefusal('Extension.UnknownExtensionIdentifier', `Unknown extension ${id}`);
+    if (!agent)
+      throw new ApiRefusal('Extension.UnknownExtensionIdentifier', `Unknown extension ${id}`);
     return agent;
   }
 

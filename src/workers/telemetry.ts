@@ -78,10 +78,16 @@ export class TelemetryHub implements TelemetryService {
   subscribe(extensionId: string, subscription: Subscription): boolean {
     const name = this.nameOf(extensionId);
     if (name === undefined)
-      throw new ApiRefusal('Extension.UnknownExtensionIdentifier', `Unknown extension ${extensionId}`);
+      throw new ApiRefusal(
+        'Extension.UnknownExtensionIdentifier',
+        `Unknown extension ${extensionId}`,
+      );
     const label = subscription.api === 'logs' ? 'Logs' : 'Telemetry';
     if (!this.open)
-      throw new ApiRefusal(`${label}.SubscriptionClosed`, `${label} API subscription is closed already`);
+      throw new ApiRefusal(
+        `${label}.SubscriptionClosed`,
+        `${label} API subscription is closed already`,
+      );
     const existing = this.subscribers.find((s) => s.extension === name);
     if (existing && existing.subscription.api !== subscription.api)
       throw new ApiRefusal(
@@ -98,7 +104,8 @@ export class TelemetryHub implements TelemetryService {
       sending: Promise.resolve(),
     };
     this.subscribers.push(subscriber);
-    const type = subscription.api === 'logs' ? 'platform.logsSubscription' : 'platform.telemetrySubscription';
+    const type =
+      subscription.api === 'logs' ? 'platform.logsSubscription' : 'platform.telemetrySubscription';
     this.emit(type, { name, state: 'Subscribed', types: subscription.types });
     for (const event of this.backlog) this.offer(subscriber, event);
     return true;
@@ -155,6 +162,16 @@ export class TelemetryHub implements TelemetryService {
     }
   }
 
+  /** An agent whose connections reach the port inside the environment, whatever the host name. */
+  private agent(port: number): http.Agent {
+    const connect = this.connect;
+    return new (class extends http.Agent {
+      override createConnection(): net.Socket {
+        return connect(port);
+      }
+    })();
+  }
+
   private post(uri: string, batch: TelemetryEvent[]): Promise<void> {
     const url = new URL(uri);
     const body = JSON.stringify(batch);
@@ -164,9 +181,11 @@ export class TelemetryHub implements TelemetryService {
           method: 'POST',
           host: url.hostname,
           path: `${url.pathname}${url.search}`,
-          agent: false,
-          createConnection: () => this.connect(Number(url.port || 80)),
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          agent: this.agent(Number(url.port || 80)),
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
           timeout: 10_000,
         },
         (res) => {

@@ -521,10 +521,7 @@ function launched(
 }
 
 /** stdin is the launcher's gate and fd 4 its extension channel, when there are extensions. */
-function stdioFor(
-  spec: EnvironmentSpec,
-  fd3: number | 'ignore',
-): ('ignore' | 'pipe' | number)[] {
+function stdioFor(spec: EnvironmentSpec, fd3: number | 'ignore'): ('ignore' | 'pipe' | number)[] {
   if ((spec.extensions?.length ?? 0) === 0) return ['ignore', 'pipe', 'pipe', fd3];
   return ['pipe', 'pipe', 'pipe', fd3, 'pipe'];
 }
