@@ -238,7 +238,7 @@ describe('Lambda extensions and the Telemetry API', () => {
       invokes[0]!.invokedFunctionArn,
       'arn:aws:lambda:us-east-1:000000000000:function:ext-normal',
     );
-    assert.equal(invokes[0]!.tracing.type, 'X-Amzn-Trace-Id');
+    assert.equal(invokes[0]!.tracing?.type, 'X-Amzn-Trace-Id');
     assert.ok(invokes[0]!.deadlineMs > Date.now() - 60_000);
 
     // The extension's post-runtime work (150 ms) is part of the invocation's duration.
