@@ -8,7 +8,8 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
-import { useTestServer } from '../helpers/server.js';
+import { detectSandbox } from '../../src/executors/process/detect.js';
+import { lambdaClient, startTestServer, useTestServer } from '../helpers/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
 
 /**
@@ -25,13 +26,22 @@ const http = require('node:http');
 const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API;
 const mode = process.env.EXT_MODE || 'normal';
 const report = (kind, data) =>
-  fetch(process.env.RECORD_URL, { method: 'POST', body: JSON.stringify({ kind, data }) }).catch(() => {});
+  process.env.RECORD_URL
+    ? fetch(process.env.RECORD_URL, { method: 'POST', body: JSON.stringify({ kind, data }) }).catch(() => {})
+    : Promise.resolve();
+
+const reported = [];
 
 async function main() {
   const listener = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', () => { report('telemetry', JSON.parse(body)); res.end(); });
+    req.on('end', () => {
+      const batch = JSON.parse(body);
+      for (const e of batch) if (e.type === 'platform.report') reported.push(e.record.requestId);
+      report('telemetry', batch);
+      res.end();
+    });
   });
   await new Promise((r) => listener.listen(Number(process.env.LISTEN_PORT), 'sandbox.localdomain', r));
   const reg = await fetch(api + '/2020-01-01/extension/register', {
@@ -65,7 +75,7 @@ async function main() {
     const event = await res.json();
     await report('event', event);
     if (event.eventType === 'SHUTDOWN') process.exit(0);
-    console.log('extension saw ' + event.requestId);
+    console.log('extension saw ' + event.requestId + ' after reports of ' + JSON.stringify(reported));
     await new Promise((r) => setTimeout(r, 150)); // post-runtime work
   }
 }
@@ -328,6 +338,41 @@ describe('Lambda extensions and the Telemetry API', () => {
     );
     const wrapped = await invoke(client, 'ext-wrapped', { n: 3 });
     assert.deepEqual(wrapped.json, { n: 3, wrapped: 'yes' });
+  });
+});
+
+const isolation = await detectSandbox('auto', true).then(
+  () => undefined,
+  (err: Error) => err.message,
+);
+
+describe('telemetry reaches a listener inside an isolated network', { skip: isolation }, () => {
+  it('delivers through the relay of the namespace', async () => {
+    const server = await startTestServer({ inMemory: true, isolateNetwork: true });
+    try {
+      const client = lambdaClient(server.url);
+      await deploy(
+        client,
+        'ext-isolated',
+        { 'index.js': HANDLER },
+        {
+          Layers: [await extensionLayer(client, 'test-ext')],
+          Environment: { Variables: { LISTEN_PORT: '4243' } },
+        },
+      );
+      const first = await invoke(client, 'ext-isolated', { n: 1 });
+      assert.deepEqual(first.json, { n: 1, wrapped: null });
+      const id = requestIdOf(first.log);
+      const end = Date.now() + 10_000;
+      let log = '';
+      while (!log.includes(id) && Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        log = (await invoke(client, 'ext-isolated', { n: 2 })).log;
+      }
+      assert.match(log, new RegExp(`after reports of \\[[^\\]]*"${id}"`));
+    } finally {
+      await server.close();
+    }
   });
 });
 
