@@ -112,6 +112,7 @@ export class TelemetryHub implements TelemetryService {
   }
 
   emit(type: string, record: unknown): void {
+    if (!this.open && this.subscribers.length === 0) return; // nobody listens, nobody will
     const event: TelemetryEvent = { time: new Date().toISOString(), type, record };
     if (this.open && this.backlog.length < BACKLOG_LIMIT) this.backlog.push(event);
     for (const subscriber of this.subscribers) this.offer(subscriber, event);
