@@ -71,10 +71,6 @@ export class TelemetryHub implements TelemetryService {
     this.backlog = [];
   }
 
-  get active(): boolean {
-    return this.subscribers.length > 0 || this.open;
-  }
-
   subscribe(extensionId: string, subscription: Subscription): boolean {
     const name = this.nameOf(extensionId);
     if (name === undefined)
