@@ -2271,6 +2271,19 @@ REQUEST_ID_PARAM = {
 
 
 def runtime_document():
+    document = runtime_api_document()
+    extensions = extensions_api_paths()
+    document['paths'].update(extensions['paths'])
+    document['components']['responses'].update(extensions['responses'])
+    document['components']['schemas'].update(extensions['schemas'])
+    document['info']['description'] += (
+        ' The same address serves the Extensions API (2020-01-01), the Telemetry API '
+        '(2022-07-01) and the Logs API (2020-08-15) to extensions.'
+    )
+    return document
+
+
+def runtime_api_document():
     paths = PROTOCOL['paths']
     headers = {
         'requestId': ('The request id of the invocation.', True, {'type': 'string'}),
@@ -2434,6 +2447,261 @@ def runtime_document():
                         'errorMessage': {'type': 'string'},
                         'errorType': {'type': 'string'},
                         'stackTrace': {'type': 'array', 'items': {'type': 'string'}},
+                    },
+                },
+            },
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The Extensions API (2020-01-01) and the Telemetry / Logs APIs, as
+# src/runtime-api/extensions-api.ts and telemetry-api.ts serve them on the Runtime API's address.
+
+
+def extension_header(key, description, required=True):
+    return {
+        'name': header_name(key),
+        'in': 'header',
+        'required': required,
+        'description': description,
+        'schema': {'type': 'string'},
+    }
+
+
+def extension_refusal(description):
+    return {
+        'description': description,
+        'content': {'application/json': {'schema': {'$ref': '#/components/schemas/ApiError'}}},
+    }
+
+
+def extensions_api_paths():
+    paths = PROTOCOL['paths']
+    identifier = extension_header(
+        'extensionIdentifier', 'The identifier register answered (a UUID).'
+    )
+    error_type = extension_header(
+        'extensionErrorType', 'The error type, e.g. Extension.ConfigInvalid.'
+    )
+    refused = {'$ref': '#/components/responses/ExtensionRefused'}
+    accepted = RT_ACCEPTED
+    subscription = {
+        'required': True,
+        'content': {
+            'application/json': {'schema': {'$ref': '#/components/schemas/TelemetrySubscription'}}
+        },
+    }
+    subscribed = {
+        'description': '"OK" for a new subscription, "AlreadySubcribed" (AWS\'s spelling) for '
+        'a repeated one.',
+        'content': {
+            'application/json': {'schema': {'type': 'string', 'enum': ['OK', 'AlreadySubcribed']}}
+        },
+    }
+    invalid = extension_refusal('The subscription is not valid (errorType ValidationError).')
+
+    def subscribe(operation, summary):
+        return {
+            'put': {
+                'operationId': operation,
+                'summary': summary,
+                'parameters': [identifier],
+                'requestBody': subscription,
+                'responses': {'200': subscribed, '400': invalid, '403': refused},
+            }
+        }
+
+    return {
+        'paths': {
+            paths['extensionRegister']: {
+                'post': {
+                    'operationId': 'RegisterExtension',
+                    'summary': 'Registers an extension for INVOKE and/or SHUTDOWN.',
+                    'description': 'An external extension registers with its file name in '
+                    '/opt/extensions; any other name is an internal extension (only INVOKE, and '
+                    'only until the runtime asks for its first invocation).',
+                    'parameters': [
+                        extension_header('extensionName', 'The extension\'s name.'),
+                        extension_header(
+                            'extensionAcceptFeature',
+                            'accountId: the answer includes the account id.',
+                            False,
+                        ),
+                    ],
+                    'requestBody': {
+                        'required': True,
+                        'content': {
+                            'application/json': {
+                                'schema': {
+                                    'type': 'object',
+                                    'properties': {
+                                        'events': {
+                                            'type': 'array',
+                                            'items': {
+                                                'type': 'string',
+                                                'enum': ['INVOKE', 'SHUTDOWN'],
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    'responses': {
+                        '200': {
+                            'description': 'Registered.',
+                            'headers': {
+                                header_name('extensionIdentifier'): {
+                                    'description': 'The extension\'s identifier for later calls.',
+                                    'required': True,
+                                    'schema': {'type': 'string', 'format': 'uuid'},
+                                }
+                            },
+                            'content': {
+                                'application/json': {
+                                    'schema': {'$ref': '#/components/schemas/RegisterResponse'}
+                                }
+                            },
+                        },
+                        '403': refused,
+                    },
+                }
+            },
+            paths['extensionNext']: {
+                'get': {
+                    'operationId': 'NextExtensionEvent',
+                    'summary': 'Waits for the next event (long poll, no timeout).',
+                    'description': 'The first call ends the extension\'s init; after an INVOKE '
+                    'the invocation lasts until every extension that got it calls next again.',
+                    'parameters': [identifier],
+                    'responses': {
+                        '200': {
+                            'description': 'An INVOKE or SHUTDOWN event.',
+                            'headers': {
+                                header_name('extensionEventIdentifier'): {
+                                    'description': 'A UUID naming the event.',
+                                    'required': True,
+                                    'schema': {'type': 'string', 'format': 'uuid'},
+                                }
+                            },
+                            'content': {
+                                'application/json': {
+                                    'schema': {'$ref': '#/components/schemas/ExtensionEvent'}
+                                }
+                            },
+                        },
+                        '403': refused,
+                    },
+                }
+            },
+            paths['extensionInitError']: {
+                'post': {
+                    'operationId': 'PostExtensionInitError',
+                    'summary': 'The extension failed to initialize (then exits: '
+                    'Extension.InitError).',
+                    'parameters': [identifier, error_type],
+                    'responses': {'202': accepted, '403': refused},
+                }
+            },
+            paths['extensionExitError']: {
+                'post': {
+                    'operationId': 'PostExtensionExitError',
+                    'summary': 'The extension is about to exit with an error (Extension.ExitError).',
+                    'parameters': [identifier, error_type],
+                    'responses': {'202': accepted, '403': refused},
+                }
+            },
+            paths['telemetrySubscribe']: subscribe(
+                'SubscribeTelemetry',
+                'Subscribes a listener of the extension to platform events, function and '
+                'extension logs (Telemetry API), during init only.',
+            ),
+            paths['logsSubscribe']: subscribe(
+                'SubscribeLogs',
+                'The older Logs API: the same subscription, Logs API event types.',
+            ),
+        },
+        'responses': {
+            'ExtensionRefused': extension_refusal(
+                'Refused, with AWS\'s errorType: Extension.MissingExtensionIdentifier, '
+                'Extension.InvalidExtensionIdentifier, Extension.UnknownExtensionIdentifier, '
+                'Extension.InvalidExtensionName, Extension.InvalidExtensionState, '
+                'Extension.InvalidEventType, Extension.RegistrationClosed, '
+                'Extension.TooManyExtensions, Extension.MissingHeader, InvalidRequestFormat, '
+                'Telemetry.SubscriptionClosed, Logs.SubscriptionClosed.'
+            ),
+        },
+        'schemas': {
+            'ApiError': {
+                'type': 'object',
+                'required': ['errorMessage', 'errorType'],
+                'properties': {'errorMessage': {'type': 'string'}, 'errorType': {'type': 'string'}},
+            },
+            'RegisterResponse': {
+                'type': 'object',
+                'required': ['functionName', 'functionVersion', 'handler'],
+                'properties': {
+                    'functionName': {'type': 'string'},
+                    'functionVersion': {'type': 'string'},
+                    'handler': {'type': 'string'},
+                    'accountId': {'type': 'string'},
+                },
+            },
+            'ExtensionEvent': {
+                'type': 'object',
+                'required': ['eventType', 'deadlineMs'],
+                'properties': {
+                    'eventType': {'type': 'string', 'enum': ['INVOKE', 'SHUTDOWN']},
+                    'deadlineMs': {'type': 'integer', 'format': 'int64'},
+                    'requestId': {'type': 'string'},
+                    'invokedFunctionArn': {'type': 'string'},
+                    'tracing': {
+                        'type': 'object',
+                        'properties': {'type': {'type': 'string'}, 'value': {'type': 'string'}},
+                    },
+                    'shutdownReason': {
+                        'type': 'string',
+                        'enum': ['spindown', 'timeout', 'failure'],
+                    },
+                },
+            },
+            'TelemetrySubscription': {
+                'type': 'object',
+                'required': ['destination', 'types'],
+                'properties': {
+                    'schemaVersion': {
+                        'type': 'string',
+                        'description': 'Telemetry API: 2022-07-01, 2022-12-13 or 2025-01-29 '
+                        '(required). Logs API: 2020-08-15 or 2021-03-18.',
+                    },
+                    'destination': {
+                        'type': 'object',
+                        'required': ['protocol', 'URI'],
+                        'properties': {
+                            'protocol': {'type': 'string', 'enum': ['HTTP', 'TCP']},
+                            'URI': {
+                                'type': 'string',
+                                'description': 'http://sandbox.localdomain:PORT/PATH (HTTP) or '
+                                'tcp://sandbox.localdomain:PORT (TCP).',
+                            },
+                        },
+                    },
+                    'types': {
+                        'type': 'array',
+                        'items': {'type': 'string', 'enum': ['platform', 'function', 'extension']},
+                    },
+                    'buffering': {
+                        'type': 'object',
+                        'properties': {
+                            'maxItems': {'type': 'integer', 'minimum': 1000, 'maximum': 10000},
+                            'maxBytes': {
+                                'type': 'integer',
+                                'minimum': 262144,
+                                'maximum': 1048576,
+                            },
+                            'timeoutMs': {'type': 'integer', 'minimum': 25, 'maximum': 30000},
+                        },
                     },
                 },
             },

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
 /** Everything an executor needs to start a function's runtime; nothing about how it is isolated. */
@@ -19,6 +20,13 @@ export interface EnvironmentSpec {
   ephemeralStorageMb: number;
   /** PackageType Image: the image to run, and ImageConfig's overrides of its own settings. */
   image?: ImageSpec;
+  /**
+   * External extensions to start before the runtime: file names in /opt/extensions (AWS's
+   * init), through src/executors/extension-launcher.ts.
+   */
+  extensions?: string[];
+  /** Start the runtime through AWS_LAMBDA_EXEC_WRAPPER when it is set (managed runtimes). */
+  execWrapper?: boolean;
 }
 
 export interface ImageSpec {
@@ -45,6 +53,10 @@ export interface RuntimeProcess {
   maxMemoryBytes(): Promise<number | undefined>;
   /** Kills the runtime and waits until it is gone. */
   kill(): Promise<void>;
+  /** With extensions: their stdout and stderr, and the launcher's exit notices. */
+  readonly extensionOutput?: Readable;
+  /** With extensions: lets the launcher start the runtime (every extension has registered). */
+  releaseRuntime?(): void;
 }
 
 /**
@@ -56,6 +68,8 @@ export interface EnvironmentHandle {
   readonly tmpDir: string;
   startRuntime(): RuntimeProcess;
   destroy(): Promise<void>;
+  /** How the server reaches a port inside (an extension's telemetry listener); default loopback. */
+  connect?(port: number): Socket;
 }
 
 /** start / stop / health of environments, whatever they run in (process, container, pod). */

@@ -40,6 +40,9 @@ const MAX_ERROR_BYTES = 1_048_576;
 /** streaming: the runtime is sending a streamed response for the current invocation. */
 type Phase = 'init' | 'waiting' | 'invoking' | 'streaming';
 
+/** Another API on the same address (Extensions, Telemetry): true when it took the request. */
+export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+
 /**
  * The Lambda Runtime API (2018-06-01) for one execution environment: the runtime long-polls
  * /next, then posts one response or error for the invocation it was given. Status codes are
@@ -56,15 +59,22 @@ export class RuntimeApiServer {
   /** The streamed response in flight; a new token for each, so a stale one is ignored. */
   private stream: object | undefined;
 
-  private constructor(private readonly listener: RuntimeListener) {
+  private constructor(
+    private readonly listener: RuntimeListener,
+    private readonly extra: readonly ExtraRoute[],
+  ) {
     this.server = http.createServer((req, res) => this.route(req, res));
     // A runtime may sit in a long poll for as long as its environment stays warm.
     this.server.keepAliveTimeout = 0;
     this.server.requestTimeout = 0;
   }
 
-  static async start(listener: RuntimeListener, host = '127.0.0.1'): Promise<RuntimeApiServer> {
-    const api = new RuntimeApiServer(listener);
+  static async start(
+    listener: RuntimeListener,
+    host = '127.0.0.1',
+    extra: readonly ExtraRoute[] = [],
+  ): Promise<RuntimeApiServer> {
+    const api = new RuntimeApiServer(listener, extra);
     await new Promise<void>((resolve, reject) => {
       api.server.once('error', reject);
       api.server.listen(0, host, resolve);
@@ -100,6 +110,7 @@ export class RuntimeApiServer {
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    for (const serve of this.extra) if (serve(req, res)) return;
     const url = req.url ?? '';
     if (req.method === 'GET' && url === protocol.paths.next) return this.next(res);
     if (req.method === 'POST' && url === protocol.paths.initError) {

@@ -10,6 +10,8 @@ import {
   type StreamEnding,
   type StreamSink,
 } from '../runtime-api/streamed-response.js';
+import { EnvironmentExtensions, type ExtensionSettings } from './environment-extensions.js';
+import type { ExtensionFailure } from './extensions.js';
 import { endLine, reportLine, startLine } from './invocation-log.js';
 
 /**
@@ -62,6 +64,8 @@ export interface EnvironmentSettings {
   memoryMb: number;
   /** Called with each complete line the runtime prints (the server echoes it). */
   echo: (line: string) => void;
+  /** The function's extensions and telemetry (src/workers/environment-extensions.ts). */
+  extensions?: ExtensionSettings;
 }
 
 /** How an invocation ended, before it becomes a result. */
@@ -73,7 +77,8 @@ type Outcome =
   | { kind: 'init-error'; body: Buffer }
   | { kind: 'too-large'; limit: number }
   | { kind: 'exit'; exit: RuntimeExit }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  | ({ kind: 'extension' } & ExtensionFailure);
 
 /** How long a runtime may take to start polling before it counts as a timed-out init (AWS: 10 s). */
 const INIT_LIMIT_MS = 10_000;
@@ -95,13 +100,20 @@ export class ExecutionEnvironment implements RuntimeListener {
   private sink: ResponseSink | undefined;
   private log = '';
   private partial = '';
+  private runtimePolled = false;
 
   private constructor(
     readonly id: string,
     private readonly handle: EnvironmentHandle,
     private api: RuntimeApiServer,
     private readonly settings: EnvironmentSettings,
-  ) {}
+    private readonly extensions: EnvironmentExtensions | undefined,
+  ) {
+    if (!extensions) return;
+    extensions.connectTo(handle);
+    extensions.onChange = () => this.checkInitDone();
+    extensions.onFailure = (failure) => this.extensionFailed(failure);
+  }
 
   /** The Runtime API must be listening before the runtime's environment variables can name it. */
   static async create(
@@ -111,10 +123,17 @@ export class ExecutionEnvironment implements RuntimeListener {
     apiHost?: string,
   ): Promise<ExecutionEnvironment> {
     const listener: { target?: ExecutionEnvironment } = {};
-    const api = await RuntimeApiServer.start(forwardTo(listener), apiHost);
+    const extensions = settings.extensions
+      ? new EnvironmentExtensions(
+          settings.extensions,
+          (text) => listener.target?.appendLines(text),
+          (line) => settings.echo(line),
+        )
+      : undefined;
+    const api = await RuntimeApiServer.start(forwardTo(listener), apiHost, extensions?.routes());
     try {
       const handle = await createHandle(api.address);
-      const env = new ExecutionEnvironment(id, handle, api, settings);
+      const env = new ExecutionEnvironment(id, handle, api, settings, extensions);
       listener.target = env;
       return env;
     } catch (err) {
@@ -172,6 +191,9 @@ export class ExecutionEnvironment implements RuntimeListener {
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
+    const wasReady = this.state === 'ready';
+    if (wasReady) await this.extensions?.shutdown('spindown');
+    if ((this.state as EnvironmentState) === 'stopped') return;
     this.transition('stopped');
     const killed: Outcome = { kind: 'exit', exit: { code: null, signal: 'SIGKILL' } };
     this.settle?.(killed);
@@ -184,9 +206,27 @@ export class ExecutionEnvironment implements RuntimeListener {
   // ---- RuntimeListener: what the runtime tells us through the Runtime API ----
 
   polled(): void {
-    if (this.state === 'initializing') {
-      this.transition('ready');
-      this.initWaiter?.(undefined);
+    if (this.state !== 'initializing') return;
+    this.runtimePolled = true;
+    this.extensions?.registry.closeRegistration();
+    this.checkInitDone();
+  }
+
+  /** AWS's init ends when the runtime and every registered extension have asked for work. */
+  private checkInitDone(): void {
+    if (this.state !== 'initializing' || !this.runtimePolled) return;
+    if (this.extensions && !this.extensions.initReady()) return;
+    this.transition('ready');
+    this.initWaiter?.(undefined);
+  }
+
+  /** An extension process ended outside shutdown: what is in progress fails (AWS's Extension.*). */
+  private extensionFailed(failure: ExtensionFailure): void {
+    const outcome: Outcome = { kind: 'extension', ...failure };
+    if (this.state === 'initializing') this.initWaiter?.(outcome);
+    else if (this.state === 'invoking') this.settle?.(outcome);
+    else if (this.state === 'ready') {
+      void this.resetRuntime('failure').then(() => this.onRuntimeLost?.());
     }
   }
 
@@ -242,11 +282,16 @@ export class ExecutionEnvironment implements RuntimeListener {
   /** Starts the runtime and waits for its first poll; returns null on success, else the failure. */
   private async initialize(): Promise<Outcome | null> {
     this.transition('initializing');
+    this.runtimePolled = false;
+    const started = performance.now();
     const runtime = this.handle.startRuntime();
     this.runtime = runtime;
     this.capture(runtime);
     void runtime.exited.then((exit) => this.runtimeExited(runtime, exit));
+    this.extensions?.begin(runtime);
+    const launchFailure = this.extensions?.launchFailure();
     const outcome = await new Promise<Outcome | undefined>((resolve) => {
+      if (launchFailure) return resolve({ kind: 'extension', ...launchFailure });
       const timer = setTimeout(
         () => resolve({ kind: 'timeout' }),
         INIT_LIMIT_MS + this.timeoutMs(),
@@ -257,23 +302,84 @@ export class ExecutionEnvironment implements RuntimeListener {
       };
     });
     this.initWaiter = undefined;
+    this.extensions?.endInit(
+      initStatus(outcome),
+      performance.now() - started,
+      outcome?.kind === 'extension' ? outcome.errorType : undefined,
+    );
     return outcome ?? null;
   }
 
-  private run({ sink, ...invocation }: EnvironmentInvocation): Promise<Outcome> {
+  private async run({ sink, ...invocation }: EnvironmentInvocation): Promise<Outcome> {
     this.transition('invoking');
     const deadlineMs = Date.now() + this.timeoutMs();
+    const ext = this.extensions;
+    ext?.telemetry.emit('platform.start', {
+      requestId: invocation.requestId,
+      version: this.settings.version,
+    });
+    ext?.registry.dispatchInvoke({
+      eventType: 'INVOKE',
+      deadlineMs,
+      requestId: invocation.requestId,
+      invokedFunctionArn: invocation.invokedFunctionArn,
+      tracing: { type: 'X-Amzn-Trace-Id', value: invocation.traceId },
+    });
+    const started = performance.now();
+    const outcome = await this.until(deadlineMs, () => {
+      this.sink = sink;
+      this.api.offer({ ...invocation, deadlineMs });
+    });
+    ext?.telemetry.emit('platform.runtimeDone', {
+      requestId: invocation.requestId,
+      status: outcomeStatus(outcome),
+      ...(outcomeErrorType(outcome) ? { errorType: outcomeErrorType(outcome) } : {}),
+      metrics: {
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        producedBytes: 'body' in outcome ? outcome.body.length : 0,
+      },
+    });
+    const settled = ['response', 'streamed', 'error', 'too-large'].includes(outcome.kind);
+    if (!ext || !settled) return outcome;
+    return (await this.extensionsDone(deadlineMs)) ?? outcome;
+  }
+
+  /**
+   * AWS's post-runtime phase: the invocation lasts until every extension handed INVOKE asks for
+   * its next event, within the function's timeout.
+   */
+  private async extensionsDone(deadlineMs: number): Promise<Outcome | undefined> {
+    const registry = this.extensions!.registry;
+    if (registry.invokeDone()) return undefined;
+    const done: Outcome = { kind: 'response', body: Buffer.alloc(0) };
+    const outcome = await this.until(deadlineMs, (settle) => {
+      const watch = async () => {
+        while (!registry.invokeDone() && this.settle === settle) await registry.changes();
+        if (this.settle === settle) settle(done);
+      };
+      void watch();
+    });
+    return outcome === done ? undefined : outcome;
+  }
+
+  /** Waits for `settle` (or the deadline: AWS's timeout) after `begin`. */
+  private until(
+    deadlineMs: number,
+    begin: (settle: (outcome: Outcome) => void) => void,
+  ): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       const settle = (outcome: Outcome) => {
         clearTimeout(timer);
-        this.settle = undefined;
+        if (this.settle === settle) this.settle = undefined;
         this.sink = undefined;
         resolve(outcome);
       };
-      const timer = setTimeout(() => settle({ kind: 'timeout' }), this.timeoutMs());
+      const timer = setTimeout(
+        () => settle({ kind: 'timeout' }),
+        Math.max(0, deadlineMs - Date.now()),
+      );
       this.settle = settle;
-      this.sink = sink;
-      this.api.offer({ ...invocation, deadlineMs });
+      begin(settle);
     });
   }
 
@@ -285,20 +391,25 @@ export class ExecutionEnvironment implements RuntimeListener {
   ): Promise<EnvironmentResult> {
     const failed = outcome.kind !== 'response' && outcome.kind !== 'streamed';
     const broken =
-      outcome.kind === 'exit' || outcome.kind === 'timeout' || outcome.kind === 'init-error';
+      outcome.kind === 'exit' ||
+      outcome.kind === 'timeout' ||
+      outcome.kind === 'init-error' ||
+      outcome.kind === 'extension';
     const payload = resultPayload(requestId, outcome, this.settings.timeoutSeconds);
     if (outcome.kind === 'timeout')
       this.append(
         `${new Date().toISOString()} ${requestId} Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds\n`,
       );
     const maxMemory = (await this.runtime?.maxMemoryBytes()) ?? 0;
-    if (broken) await this.resetRuntime();
+    const maxMemoryUsedMb = Math.max(1, Math.ceil(maxMemory / 1048576));
+    this.reportTelemetry(requestId, outcome, durationMs, maxMemoryUsedMb, initDurationMs);
+    if (broken) await this.resetRuntime(outcome.kind === 'timeout' ? 'timeout' : 'failure');
     else if (this.state === 'invoking') this.transition('ready');
     this.log += endLine(requestId);
     this.log += reportLine(requestId, {
       durationMs,
       memoryMb: this.settings.memoryMb,
-      maxMemoryUsedMb: Math.max(1, Math.ceil(maxMemory / 1048576)),
+      maxMemoryUsedMb,
       initDurationMs,
       status: outcome.kind === 'timeout' ? 'timeout' : broken ? 'error' : undefined,
     });
@@ -306,9 +417,42 @@ export class ExecutionEnvironment implements RuntimeListener {
     return { payload, log: this.log, ...(failed ? { functionError: 'Unhandled' as const } : {}) };
   }
 
-  /** AWS's reset: the runtime is killed and will start again on the next invoke; /tmp stays. */
-  private async resetRuntime(): Promise<void> {
+  /** platform.end and platform.report, as AWS's Telemetry and Logs APIs send them. */
+  private reportTelemetry(
+    requestId: string,
+    outcome: Outcome,
+    durationMs: number,
+    maxMemoryUsedMB: number,
+    initDurationMs: number | undefined,
+  ): void {
+    const telemetry = this.extensions?.telemetry;
+    if (!telemetry) return;
+    telemetry.emit('platform.end', { requestId });
+    telemetry.emit('platform.report', {
+      requestId,
+      status: outcomeStatus(outcome),
+      ...(outcomeErrorType(outcome) ? { errorType: outcomeErrorType(outcome) } : {}),
+      metrics: {
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        billedDurationMs: Math.max(1, Math.ceil(durationMs)),
+        memorySizeMB: this.settings.memoryMb,
+        maxMemoryUsedMB,
+        ...(initDurationMs !== undefined
+          ? { initDurationMs: Math.round(initDurationMs * 1000) / 1000 }
+          : {}),
+      },
+    });
+  }
+
+  /**
+   * AWS's reset: extensions get SHUTDOWN (reason timeout or failure) when they asked for it, then
+   * the runtime and extensions are killed and start again on the next invoke; /tmp stays.
+   */
+  private async resetRuntime(reason: 'timeout' | 'failure' = 'failure'): Promise<void> {
     const runtime = this.runtime;
+    if (runtime && this.state !== 'initializing') await this.extensions?.shutdown(reason);
+    this.extensions?.forget();
+    if (this.runtime !== runtime) return;
     this.runtime = undefined;
     await runtime?.kill();
     this.api.resetRuntime();
@@ -322,6 +466,7 @@ export class ExecutionEnvironment implements RuntimeListener {
     else if (this.state === 'ready') {
       // Crashed between invocations: the next invoke starts a fresh runtime.
       this.runtime = undefined;
+      this.extensions?.forget();
       this.api.resetRuntime();
       this.transition('idle');
       this.onRuntimeLost?.();
@@ -339,7 +484,16 @@ export class ExecutionEnvironment implements RuntimeListener {
     if (this.currentRequestId !== undefined) this.log += text;
     const lines = (this.partial + text).split('\n');
     this.partial = lines.pop() ?? '';
-    for (const line of lines) this.settings.echo(line);
+    for (const line of lines) {
+      this.settings.echo(line);
+      this.extensions?.functionLine(line);
+    }
+  }
+
+  /** Whole lines of extensions and the platform (EXTENSION), in the same log as the function's. */
+  appendLines(text: string): void {
+    if (this.currentRequestId !== undefined) this.log += text;
+    for (const line of text.split('\n')) if (line) this.settings.echo(line);
   }
 
   private echoPlatform(requestId: string): void {
@@ -378,6 +532,12 @@ function resultPayload(requestId: string, outcome: Outcome, timeoutSeconds: numb
         errorType: 'Sandbox.Timedout',
         errorMessage: `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
       });
+    case 'extension':
+      // AWS's default error response: the first fatal error's type, the process's exit.
+      return json({
+        errorType: outcome.errorType,
+        errorMessage: `RequestId: ${requestId} Error: ${outcome.reason}`,
+      });
     case 'exit':
       if (outcome.exit.spawnError) return json(entrypointError(requestId, outcome.exit.spawnError));
       return json({
@@ -406,6 +566,8 @@ function initFailureText(outcome: Outcome): string {
         : `runtime exited ${exitText(outcome.exit)}`;
     case 'timeout':
       return 'init timed out';
+    case 'extension':
+      return `${outcome.errorType}: ${outcome.reason}`;
     default:
       return outcome.kind;
   }
@@ -443,4 +605,41 @@ function forwardTo(holder: { target?: ExecutionEnvironment }): RuntimeListener {
     responseStream: (id, contentType) =>
       holder.target?.responseStream(id, contentType) ?? { write: () => {}, end: () => {} },
   };
+}
+
+/** AWS's status of an init, an invocation or a report: success, error, timeout, failure. */
+function outcomeStatus(outcome: Outcome | undefined): 'success' | 'error' | 'timeout' | 'failure' {
+  if (!outcome || outcome.kind === 'response') return 'success';
+  if (outcome.kind === 'timeout') return 'timeout';
+  if (outcome.kind === 'exit' && outcome.exit.spawnError) return 'failure';
+  return 'error';
+}
+
+const initStatus = outcomeStatus;
+
+function outcomeErrorType(outcome: Outcome): string | undefined {
+  switch (outcome.kind) {
+    case 'extension':
+      return outcome.errorType;
+    case 'exit':
+      return outcome.exit.spawnError ? 'Runtime.InvalidEntrypoint' : 'Runtime.ExitError';
+    case 'too-large':
+      return 'Function.ResponseSizeTooLarge';
+    case 'timeout':
+      return 'Sandbox.Timedout';
+    case 'error':
+    case 'init-error':
+      return errorTypeOf(outcome.body);
+    default:
+      return undefined;
+  }
+}
+
+function errorTypeOf(body: Buffer): string | undefined {
+  try {
+    const type = (JSON.parse(body.toString('utf8')) as { errorType?: unknown }).errorType;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
 }

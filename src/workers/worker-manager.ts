@@ -11,6 +11,7 @@ import {
   type EnvironmentInvocation,
   type EnvironmentResult,
 } from './execution-environment.js';
+import { externalExtensions } from './extensions.js';
 import { lambdaEnvironment } from './lambda-environment.js';
 import type { Placement } from './placement.js';
 
@@ -364,11 +365,23 @@ export class WorkerManager implements FunctionObserver {
       : await this.runtimes.commandFor(runtime, taskRoot, optRoot);
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
+    const external = externalExtensions(optRoot, false);
     const settings = {
       version: version.Version,
       timeoutSeconds: version.Timeout,
       memoryMb: version.MemorySize,
       echo: (line: string) => this.options.echo(target.functionName, line),
+      extensions: {
+        metadata: {
+          functionName: target.functionName,
+          functionVersion: version.Version,
+          handler: version.Handler ?? '',
+          accountId: target.ns.account,
+        },
+        external: external.names,
+        launchError: external.launchError,
+        initializationType,
+      },
     };
     const env = await ExecutionEnvironment.create(
       id,
@@ -398,6 +411,11 @@ export class WorkerManager implements FunctionObserver {
           memoryMb: version.MemorySize,
           ephemeralStorageMb: version.EphemeralStorage.Size,
           image,
+          extensions: external.names,
+          // AWS's managed runtimes honour AWS_LAMBDA_EXEC_WRAPPER; OS-only runtimes do not.
+          execWrapper:
+            !runtime.startsWith('provided') &&
+            Boolean(version.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER),
         }),
       executor.runtimeApiHost,
     );

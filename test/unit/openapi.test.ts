@@ -615,6 +615,12 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
       response: 'post',
       error: 'post',
       initError: 'post',
+      extensionRegister: 'post',
+      extensionNext: 'get',
+      extensionInitError: 'post',
+      extensionExitError: 'post',
+      telemetrySubscribe: 'put',
+      logsSubscribe: 'put',
     };
     const documented = Object.keys(runtimeDoc.paths).sort();
     assert.deepEqual(documented, Object.values(protocol.paths).sort());
@@ -637,7 +643,9 @@ describe('openapi/lambda.json and openapi/runtime-api.json', () => {
           names.add(header.toLowerCase());
       }
     }
-    const runtimeHeaders = [...names].filter((n) => n.startsWith('lambda-runtime-')).sort();
+    const runtimeHeaders = [...names]
+      .filter((n) => n.startsWith('lambda-runtime-') || n.startsWith('lambda-extension-'))
+      .sort();
     assert.deepEqual(runtimeHeaders, Object.values(protocol.headers).sort());
   });
 

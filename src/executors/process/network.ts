@@ -21,16 +21,37 @@ export interface BridgeTools {
   sh: string;
 }
 
-/** The relay: `node -e RELAY PORT SOCKET`. */
+/**
+ * The relay: `node -e RELAY PORT SOCKET INWARD`. It also listens on INWARD, a Unix socket through
+ * which this server reaches a port inside the namespace (an extension's telemetry listener): the
+ * first line of such a connection names the port.
+ */
 const RELAY = `
 const net = require('node:net');
-const [port, socket] = process.argv.slice(1);
-net.createServer((inside) => {
-  const outside = net.connect(socket);
-  inside.pipe(outside).pipe(inside);
-  inside.on('error', () => outside.destroy());
-  outside.on('error', () => inside.destroy());
-}).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+const [port, socket, inward] = process.argv.slice(1);
+const join = (a, b) => {
+  a.pipe(b).pipe(a);
+  a.on('error', () => b.destroy());
+  b.on('error', () => a.destroy());
+};
+net.createServer((inside) => join(inside, net.connect(socket)))
+  .listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+net.createServer((outside) => {
+  let head = Buffer.alloc(0);
+  const first = (chunk) => {
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf(10);
+    if (end === -1) return;
+    outside.off('data', first);
+    outside.pause();
+    const target = net.connect(Number(head.subarray(0, end)), '127.0.0.1');
+    target.write(head.subarray(end + 1));
+    join(outside, target);
+    outside.resume();
+  };
+  outside.on('data', first);
+  outside.on('error', () => outside.destroy());
+}).listen(inward);
 `;
 
 export class NetworkBridge {
@@ -39,7 +60,15 @@ export class NetworkBridge {
     private readonly relay: ChildProcess,
     /** The namespace runtimes join: `nsenter --net=<this>`. */
     readonly netns: string,
+    private readonly inward: string,
   ) {}
+
+  /** A connection to 127.0.0.1:`port` inside the namespace, through the relay. */
+  connectInside(port: number): net.Socket {
+    const socket = net.connect(this.inward);
+    socket.write(`${port}\n`);
+    return socket;
+  }
 
   /** `runtimeApi` is the host:port the runtime is told (AWS_LAMBDA_RUNTIME_API). */
   static async start(tools: BridgeTools, dir: string, runtimeApi: string): Promise<NetworkBridge> {
@@ -55,7 +84,8 @@ export class NetworkBridge {
       server.once('error', reject);
       server.listen(socket, resolve);
     });
-    const relayArgs = [process.execPath, '-e', RELAY, String(port), socket];
+    const inward = path.join(dir, 'inward.sock');
+    const relayArgs = [process.execPath, '-e', RELAY, String(port), socket, inward];
     const relay =
       tools.kind === 'bwrap'
         ? spawn(
@@ -89,7 +119,7 @@ export class NetworkBridge {
     try {
       const pid = tools.kind === 'bwrap' ? await childPid(relay.stdio[3] as Readable) : relay.pid!;
       await ready(relay);
-      return new NetworkBridge(server, relay, `/proc/${pid}/ns/net`);
+      return new NetworkBridge(server, relay, `/proc/${pid}/ns/net`, inward);
     } catch (err) {
       killGroup(relay);
       server.close();

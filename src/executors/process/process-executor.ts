@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -13,6 +14,7 @@ import type {
   RuntimeExit,
   RuntimeProcess,
 } from '../executor.js';
+import { launchCommand, needsLauncher } from '../extension-launcher.js';
 import { bwrapArgs } from './bwrap.js';
 import type { EnvironmentCgroup } from './cgroups.js';
 import type { SandboxSetup } from './detect.js';
@@ -180,10 +182,12 @@ class ProcessEnvironment implements EnvironmentHandle {
 
   startRuntime(): RuntimeProcess {
     const view = unsandboxedView(this.spec);
-    const child = spawn(view.command, this.spec.args, {
+    const optDir = this.spec.optRoot ?? '/opt';
+    const start = launched(this.spec, view.command, this.spec.args, `${optDir}/extensions`);
+    const child = spawn(start.command, start.args, {
       cwd: this.spec.taskRoot,
       env: { ...view.env, TMPDIR: this.tmpDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: stdioFor(this.spec, 'ignore'),
       detached: true,
     });
     this.running = new ProcessRuntime(child);
@@ -222,11 +226,12 @@ class SandboxedEnvironment implements EnvironmentHandle {
     const refused = this.refusal();
     if (refused) return refused;
     const view = sandboxView(this.spec, RUNTIMES_DIR);
+    const start = launched(this.spec, view.command, view.args, '/opt/extensions');
     const argv =
       this.sandbox.kind === 'bwrap'
         ? [
             this.sandbox.bwrap!,
-            ...bwrapArgs(this.ops, view.command, view.args, {
+            ...bwrapArgs(this.ops, start.command, start.args, {
               bwrap: this.sandbox.bwrap!,
               setpriv: this.sandbox.setpriv,
             }),
@@ -238,8 +243,8 @@ class SandboxedEnvironment implements EnvironmentHandle {
               this.ops,
               path.join(this.root, 'root'),
               path.join(this.root, 'fstab'),
-              view.command,
-              view.args,
+              start.command,
+              start.args,
             ),
           ];
     const networked = this.bridge
@@ -268,7 +273,7 @@ class SandboxedEnvironment implements EnvironmentHandle {
       child = spawn(joined[0]!, joined.slice(1), {
         cwd: '/',
         env: LAUNCH_ENV,
-        stdio: ['ignore', 'pipe', 'pipe', envFd],
+        stdio: stdioFor(this.spec, envFd),
         detached: true,
       });
     } finally {
@@ -291,6 +296,10 @@ class SandboxedEnvironment implements EnvironmentHandle {
     } finally {
       fsSync.unlinkSync(file);
     }
+  }
+
+  connect(port: number): net.Socket {
+    return this.bridge ? this.bridge.connectInside(port) : net.connect(port, '127.0.0.1');
   }
 
   /** Every part is removed even when another cannot be; what is left is said, and swept at the next start. */
@@ -360,6 +369,19 @@ class ProcessRuntime implements RuntimeProcess {
 
   get stdout() {
     return this.child.stdout!;
+  }
+
+  /** fd 4 of the launcher, when it starts extensions (extension-launcher.ts). */
+  get extensionOutput(): Readable | undefined {
+    return (this.child.stdio[4] as Readable | null) ?? undefined;
+  }
+
+  /** The launcher reads a line on its stdin before it starts the runtime. */
+  releaseRuntime(): void {
+    const gate = this.child.stdin;
+    if (!gate || gate.destroyed) return;
+    gate.on('error', () => undefined); // the launcher may be gone already
+    gate.end('\n');
   }
 
   get stderr() {
@@ -484,4 +506,22 @@ function real(p: string): string {
   } catch {
     return path.resolve(p);
   }
+}
+
+/** The runtime's command, through the extension launcher when the spec needs it. */
+function launched(
+  spec: EnvironmentSpec,
+  command: string,
+  args: readonly string[],
+  extensionsDir: string,
+): { command: string; args: string[] } {
+  if (!needsLauncher(spec)) return { command, args: [...args] };
+  const paths = (spec.extensions ?? []).map((name) => `${extensionsDir}/${name}`);
+  return launchCommand(command, args, paths, spec.execWrapper === true);
+}
+
+/** stdin is the launcher's gate and fd 4 its extension channel, when there are extensions. */
+function stdioFor(spec: EnvironmentSpec, fd3: number | 'ignore'): ('ignore' | 'pipe' | number)[] {
+  if ((spec.extensions?.length ?? 0) === 0) return ['ignore', 'pipe', 'pipe', fd3];
+  return ['pipe', 'pipe', 'pipe', fd3, 'pipe'];
 }

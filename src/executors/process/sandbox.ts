@@ -257,5 +257,23 @@ export function identityOverlays(dir: string): { src: string; dest: string }[] {
     SANDBOX_UID,
   );
   add('/etc/group', `${SANDBOX_USER}:x:${SANDBOX_GID}:`, SANDBOX_GID);
+  const hosts = sandboxHosts(dir);
+  if (hosts) overlays.push(hosts);
   return overlays;
+}
+
+/**
+ * /etc/hosts naming the environment's own address `sandbox.localdomain` (and `sandbox`), where
+ * AWS's extensions run their telemetry listeners. The environment's loopback is 127.0.0.1.
+ */
+function sandboxHosts(dir: string): { src: string; dest: string } | undefined {
+  let text = '';
+  try {
+    text = fs.readFileSync('/etc/hosts', 'utf8');
+  } catch {}
+  if (/^\s*127\.0\.0\.1\s.*\bsandbox\.localdomain\b/m.test(text)) return undefined;
+  const copy = path.join(dir, 'hosts');
+  const base = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  fs.writeFileSync(copy, `${base}127.0.0.1\tsandbox.localdomain sandbox\n`, { mode: 0o644 });
+  return { src: copy, dest: '/etc/hosts' };
 }
