@@ -17,6 +17,8 @@ export interface EnvironmentSpec {
   env: Record<string, string>;
   memoryMb: number;
   ephemeralStorageMb: number;
+  /** The port a debugger attaches to (the runtime listens on it); the host must reach it. */
+  debugPort?: number;
 }
 
 export interface RuntimeExit {
@@ -53,5 +55,7 @@ export interface Executor {
   readonly name: string;
   /** Where environments' Runtime APIs listen, when not on 127.0.0.1 (containers on another network). */
   readonly runtimeApiHost?: string;
+  /** The address a debugged runtime listens on, when not 127.0.0.1 (a container's own network). */
+  readonly debugHost?: string;
   createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle>;
 }

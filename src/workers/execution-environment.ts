@@ -40,6 +40,11 @@ export interface EnvironmentSettings {
   memoryMb: number;
   /** Called with each complete line the runtime prints (the server echoes it). */
   echo: (line: string) => void;
+  /**
+   * A debugger may hold the runtime at a breakpoint: neither the init limit nor the function's
+   * timeout applies, as under `sam local invoke --debug-port`.
+   */
+  debugging?: boolean;
 }
 
 /** How an invocation ended, before it becomes a result. */
@@ -191,9 +196,8 @@ export class ExecutionEnvironment implements RuntimeListener {
     this.capture(runtime);
     void runtime.exited.then((exit) => this.runtimeExited(runtime, exit));
     const outcome = await new Promise<Outcome | undefined>((resolve) => {
-      const timer = setTimeout(
-        () => resolve({ kind: 'timeout' }),
-        INIT_LIMIT_MS + this.timeoutMs(),
+      const timer = this.limit(INIT_LIMIT_MS + this.timeoutMs(), () =>
+        resolve({ kind: 'timeout' }),
       );
       this.initWaiter = (result) => {
         clearTimeout(timer);
@@ -213,7 +217,7 @@ export class ExecutionEnvironment implements RuntimeListener {
         this.settle = undefined;
         resolve(outcome);
       };
-      const timer = setTimeout(() => settle({ kind: 'timeout' }), this.timeoutMs());
+      const timer = this.limit(this.timeoutMs(), () => settle({ kind: 'timeout' }));
       this.settle = settle;
       this.api.offer({ ...invocation, deadlineMs });
     });
@@ -287,6 +291,11 @@ export class ExecutionEnvironment implements RuntimeListener {
   private echoPlatform(requestId: string): void {
     const start = this.log.indexOf(`END RequestId: ${requestId}`);
     for (const line of this.log.slice(start).split('\n')) if (line) this.settings.echo(line);
+  }
+
+  /** A time limit, or none while debugging. */
+  private limit(ms: number, expire: () => void): NodeJS.Timeout | undefined {
+    return this.settings.debugging ? undefined : setTimeout(expire, ms);
   }
 
   private timeoutMs(): number {
