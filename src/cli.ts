@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, loadConfig, type ConfigInput } from './config.js';
 import { startServer } from './server.js';
+import { attachHelp, debugConfig } from './cli/debug-flags.js';
+import { GENERATE_EVENT_USAGE, generateEventCommand } from './cli/generate-event.js';
+import { INVOKE_USAGE, invokeCommand } from './cli/invoke-command.js';
 
 const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
                     [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
@@ -10,6 +13,9 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
                     [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
                     [--docker-network host] [--docker-callback-host ADDRESS]
+                    [--debug-port PORT] [--debug-function NAME[=PORT]]…
+${INVOKE_USAGE}
+${GENERATE_EVENT_USAGE}
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -35,6 +41,8 @@ function flagsToConfig(args: string[]): ConfigInput {
       'docker-image': { type: 'string', multiple: true },
       'docker-network': { type: 'string' },
       'docker-callback-host': { type: 'string' },
+      'debug-port': { type: 'string' },
+      'debug-function': { type: 'string', multiple: true },
     },
   });
   const input: Record<string, unknown> = {
@@ -58,6 +66,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       : undefined,
     dockerNetwork: values['docker-network'],
     dockerCallbackHost: values['docker-callback-host'],
+    ...debugConfig(values['debug-port'], values['debug-function']),
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
@@ -84,6 +93,7 @@ async function serve(args: string[]): Promise<void> {
   const where = config.inMemory ? 'in memory (nothing kept on disk)' : `data in ${config.dataDir}`;
   console.log(`Asimov Lambda listening on ${server.url} — ${where}`);
   console.log(`Point the aws CLI at it:  aws lambda list-functions --endpoint-url ${server.url}`);
+  process.stdout.write(attachHelp(config.debugFunctions, config.debugPort));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -104,6 +114,8 @@ async function serve(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'invoke') process.exit(await invokeCommand(rest, flagsToConfig));
+  if (command === 'generate-event') process.exit(generateEventCommand(rest));
   console.error(USAGE);
   process.exit(command === undefined || command === '--help' ? 0 : 2);
 }
