@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
 
 /** A port nothing listens on right now (the kernel's pick, released at once). */
@@ -92,6 +93,30 @@ export async function attachDebugpy(
       socket.end();
     },
   };
+}
+
+/**
+ * Waits until something listens on `port`, seen in /proc/net/tcp rather than by connecting:
+ * debugpy's adapter takes the first connection for the IDE and ends when it goes.
+ */
+export async function waitForListener(port: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = () =>
+    ['/proc/net/tcp', '/proc/net/tcp6'].some((file) => {
+      try {
+        return fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .some((line) => line.split(/\s+/)[2]?.endsWith(wanted) && line.split(/\s+/)[4] === '0A');
+      } catch {
+        return false;
+      }
+    });
+  while (!listening()) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function connectWithRetry(port: number, ms: number): Promise<net.Socket> {

@@ -11,6 +11,7 @@ import {
   attachInspector,
   freePort,
   inspectorTargets,
+  waitForListener,
 } from '../helpers/debuggers.js';
 import { awsEnv, lambdaClient, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -321,7 +322,11 @@ describe('debugging a Python function', () => {
     'waits for a debugpy client, then runs past its timeout',
     { skip: debugpyMissing },
     async () => {
-      const call = invoke(client, 'py');
+      let settled = false;
+      const call = invoke(client, 'py').finally(() => (settled = true));
+      await waitForListener(port);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(settled, false, 'held until a debugger attaches');
       const attached = await attachDebugpy(port);
       try {
         const result = await call;
