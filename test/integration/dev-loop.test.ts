@@ -14,6 +14,7 @@ import {
   waitForListener,
 } from '../helpers/debuggers.js';
 import { awsEnv, lambdaClient, startTestServer, type TestServer } from '../helpers/server.js';
+import { detectSandbox } from '../../src/executors/process/detect.js';
 
 const CLI = path.resolve('src/cli.ts');
 
@@ -348,4 +349,59 @@ describe('debugging a Python function', () => {
       assert.match(result.log, /debugpy is not importable by .*python.*runs without a debugger/);
     },
   );
+});
+
+const isolation = await detectSandbox('auto', true).then(
+  () => false as const,
+  (err: Error) => err.message,
+);
+
+describe('debugging under --isolate-network', { skip: isolation }, () => {
+  it('a debugged environment keeps the host network, so the debugger reaches its port', async () => {
+    const port = await freePort();
+    const server = await startTestServer({
+      inMemory: true,
+      isolateNetwork: true,
+      debugFunctions: { open: port },
+    });
+    try {
+      const client = lambdaClient(server.url);
+      await deploy(client, 'open', { 'index.js': 'exports.handler = async () => "reached";' });
+      const call = invoke(client, 'open');
+      const attached = await attachInspector(port);
+      try {
+        assert.equal((await call).json, 'reached');
+      } finally {
+        await attached.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('asimov serve with debugging', () => {
+  it('prints the functions it debugs and how to attach', async () => {
+    const port = await freePort();
+    const serve = asimov([
+      'serve',
+      '--port',
+      '0',
+      '--in-memory',
+      '--debug-function',
+      `hello=${port}`,
+      '--debug-port',
+      String(port + 1),
+    ]);
+    let out = '';
+    serve.child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('remoteRoot') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    serve.child.kill('SIGTERM');
+    await serve.done;
+    assert.match(out, new RegExp(`hello: port ${port}`));
+    assert.match(out, new RegExp(`every other function: port ${port + 1}`));
+    assert.match(out, /"type": "debugpy", "request": "attach"/);
+  });
 });
