@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { configFromEnv, loadConfig, type ConfigInput } from './config.js';
 import { startServer } from './server.js';
 import { serveTemplate, takeTemplateFlags, TEMPLATE_USAGE } from './cli/serve-template.js';
+import { attachHelp, debugConfig } from './cli/debug-flags.js';
+import { GENERATE_EVENT_USAGE, generateEventCommand } from './cli/generate-event.js';
+import { INVOKE_USAGE, invokeCommand } from './cli/invoke-command.js';
 
 const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir .asimov] [--in-memory]
                     [--region us-east-1] [--keep-alive-ms 600000] [--state-transition-delay-ms 0]
@@ -11,7 +14,10 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
                     [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
                     [--docker-network host] [--docker-callback-host ADDRESS] [--docker-host URL]
+                    [--debug-port PORT] [--debug-function NAME[=PORT]]…
 ${TEMPLATE_USAGE}
+${INVOKE_USAGE}
+${GENERATE_EVENT_USAGE}
 Environment: ASIMOV_HOST, ASIMOV_PORT, ASIMOV_DATA_DIR, ASIMOV_IN_MEMORY, ASIMOV_DEFAULT_REGION, …`;
 
 /** Flags → config input; parsing only, the config module validates. */
@@ -38,6 +44,8 @@ function flagsToConfig(args: string[]): ConfigInput {
       'docker-network': { type: 'string' },
       'docker-callback-host': { type: 'string' },
       'docker-host': { type: 'string' },
+      'debug-port': { type: 'string' },
+      'debug-function': { type: 'string', multiple: true },
     },
   });
   const input: Record<string, unknown> = {
@@ -62,6 +70,7 @@ function flagsToConfig(args: string[]): ConfigInput {
     dockerNetwork: values['docker-network'],
     dockerCallbackHost: values['docker-callback-host'],
     dockerHost: values['docker-host'],
+    ...debugConfig(values['debug-port'], values['debug-function']),
   };
   return Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
@@ -89,6 +98,7 @@ async function serve(args: string[]): Promise<void> {
   const where = config.inMemory ? 'in memory (nothing kept on disk)' : `data in ${config.dataDir}`;
   console.log(`Asimov Lambda listening on ${server.url} — ${where}`);
   console.log(`Point the aws CLI at it:  aws lambda list-functions --endpoint-url ${server.url}`);
+  process.stdout.write(attachHelp(config.debugFunctions, config.debugPort));
   const unwatch = template
     ? await serveTemplate(server, config, template).catch(async (err: Error) => {
         await server.close();
@@ -116,6 +126,8 @@ async function serve(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'invoke') process.exit(await invokeCommand(rest, flagsToConfig));
+  if (command === 'generate-event') process.exit(generateEventCommand(rest));
   console.error(USAGE);
   process.exit(command === undefined || command === '--help' ? 0 : 2);
 }

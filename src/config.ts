@@ -60,6 +60,10 @@ const ConfigSchema = z.object({
   sandbox: z.enum(['auto', 'bwrap', 'unshare', 'none']).default('auto'),
   /** Give functions no network but the Runtime API. */
   isolateNetwork: z.coerce.boolean().default(false),
+  /** Functions started waiting for a debugger, by name, each on its port (src/workers/debugging.ts). */
+  debugFunctions: z.record(z.string(), z.coerce.number().int().min(1).max(65535)).default({}),
+  /** The debug port of every function not named in debugFunctions (`sam local -d` alone). */
+  debugPort: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -84,6 +88,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_DOCKER_NETWORK: 'dockerNetwork',
   ASIMOV_DOCKER_CALLBACK_HOST: 'dockerCallbackHost',
   ASIMOV_DOCKER_HOST: 'dockerHost',
+  ASIMOV_DEBUG_PORT: 'debugPort',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
@@ -96,6 +101,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
           ? value === 'true' || value === '1'
           : value;
   }
+  // ASIMOV_DEBUG_FUNCTIONS=NAME=PORT,NAME=PORT
+  if (env.ASIMOV_DEBUG_FUNCTIONS)
+    input.debugFunctions = Object.fromEntries(
+      env.ASIMOV_DEBUG_FUNCTIONS.split(',').map((pair) => pair.trim().split('=')),
+    );
   return input as ConfigInput;
 }
 

@@ -75,11 +75,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Where an embedding program (asimov invoke) takes the server's output instead of stdout/stderr. */
+export interface ServerHooks {
+  log?: (line: string) => void;
+  functionOutput?: (functionName: string, line: string) => void;
+}
+
 /** Assembles the service chain of docs/architecture.md and starts listening. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const log = (line: string): void => {
-    if (!config.quiet) process.stderr.write(`[asimov] ${line}\n`);
-  };
+export async function startServer(config: Config, hooks: ServerHooks = {}): Promise<RunningServer> {
+  const log =
+    hooks.log ??
+    ((line: string): void => {
+      if (!config.quiet) process.stderr.write(`[asimov] ${line}\n`);
+    });
   const codeRoot = config.inMemory ? scratchDir() : path.join(config.dataDir, 'code');
   const store = await LowdbStore.open(config.inMemory ? null : config.dataDir);
   const code = new CodeStore(codeRoot);
@@ -120,12 +128,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       get endpointUrl() {
         return config.injectEndpoint ? endpoint.url : undefined;
       },
-      echo: (fn, line) => {
-        if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
-      },
+      echo:
+        hooks.functionOutput ??
+        ((fn, line) => {
+          if (config.printFunctionLogs && !config.quiet) process.stdout.write(`[${fn}] ${line}\n`);
+        }),
       log,
       layerTree: (arns) => layerTree(store, code, arns),
       watchCode: (folder, key, onChange) => codeWatcher.watch(folder, key, onChange),
+      debug: { functions: config.debugFunctions, everyFunction: config.debugPort },
     },
   );
   const observers: FunctionObserver[] = [workers];

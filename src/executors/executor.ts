@@ -27,6 +27,8 @@ export interface EnvironmentSpec {
   extensions?: string[];
   /** Start the runtime through AWS_LAMBDA_EXEC_WRAPPER when it is set (managed runtimes). */
   execWrapper?: boolean;
+  /** The port a debugger attaches to (the runtime listens on it); the host must reach it. */
+  debugPort?: number;
 }
 
 export interface ImageSpec {
@@ -77,5 +79,7 @@ export interface Executor {
   readonly name: string;
   /** Where environments' Runtime APIs listen, when not on 127.0.0.1 (containers on another network). */
   readonly runtimeApiHost?: string;
+  /** The address a debugged runtime listens on, when not 127.0.0.1 (a container's own network). */
+  readonly debugHost?: string;
   createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle>;
 }

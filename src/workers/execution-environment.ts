@@ -66,6 +66,11 @@ export interface EnvironmentSettings {
   echo: (line: string) => void;
   /** The function's extensions and telemetry (src/workers/environment-extensions.ts). */
   extensions?: ExtensionSettings;
+  /**
+   * A debugger may hold the runtime at a breakpoint: neither the init limit nor the function's
+   * timeout applies, as under `sam local invoke --debug-port`.
+   */
+  debugging?: boolean;
 }
 
 /** How an invocation ended, before it becomes a result. */
@@ -292,9 +297,8 @@ export class ExecutionEnvironment implements RuntimeListener {
     const launchFailure = this.extensions?.launchFailure();
     const outcome = await new Promise<Outcome | undefined>((resolve) => {
       if (launchFailure) return resolve({ kind: 'extension', ...launchFailure });
-      const timer = setTimeout(
-        () => resolve({ kind: 'timeout' }),
-        INIT_LIMIT_MS + this.timeoutMs(),
+      const timer = this.limit(INIT_LIMIT_MS + this.timeoutMs(), () =>
+        resolve({ kind: 'timeout' }),
       );
       this.initWaiter = (result) => {
         clearTimeout(timer);
@@ -374,9 +378,8 @@ export class ExecutionEnvironment implements RuntimeListener {
         this.sink = undefined;
         resolve(outcome);
       };
-      const timer = setTimeout(
-        () => settle({ kind: 'timeout' }),
-        Math.max(0, deadlineMs - Date.now()),
+      const timer = this.limit(Math.max(0, deadlineMs - Date.now()), () =>
+        settle({ kind: 'timeout' }),
       );
       this.settle = settle;
       begin(settle);
@@ -499,6 +502,11 @@ export class ExecutionEnvironment implements RuntimeListener {
   private echoPlatform(requestId: string): void {
     const start = this.log.indexOf(`END RequestId: ${requestId}`);
     for (const line of this.log.slice(start).split('\n')) if (line) this.settings.echo(line);
+  }
+
+  /** A time limit, or none while debugging. */
+  private limit(ms: number, expire: () => void): NodeJS.Timeout | undefined {
+    return this.settings.debugging ? undefined : setTimeout(expire, ms);
   }
 
   private timeoutMs(): number {

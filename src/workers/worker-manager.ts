@@ -12,6 +12,7 @@ import {
   type EnvironmentResult,
 } from './execution-environment.js';
 import { externalExtensions } from './extensions.js';
+import { debugPortFor, debugVariables, type DebugSettings } from './debugging.js';
 import { lambdaEnvironment } from './lambda-environment.js';
 import type { Placement } from './placement.js';
 
@@ -32,6 +33,8 @@ export interface WorkerManagerOptions {
   layerTree?: (layerArns: readonly string[]) => Promise<string | undefined>;
   /** Hot reload: calls back when a local folder an environment runs from changes. */
   watchCode?: (folder: string, key: string, onChange: () => void) => void;
+  /** Functions whose on-demand environments wait for a debugger (src/workers/debugging.ts). */
+  debug?: DebugSettings;
 }
 
 /** A provisioned concurrency config as the worker manager applies it to one published version. */
@@ -97,6 +100,10 @@ export class WorkerManager implements FunctionObserver {
   private readonly provisioned = new Map<string, ProvisionedSet>();
   /** Every environment not yet stopped, including busy ones of retired pools. */
   private readonly live = new Set<ExecutionEnvironment>();
+  /** Environments being stopped: a debugged function's next runtime waits for its port. */
+  private readonly stopping = new Set<Promise<void>>();
+  /** The invocation chain of each debugged function (they run one at a time). */
+  private readonly debugTurns = new Map<string, Promise<unknown>>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -119,16 +126,53 @@ export class WorkerManager implements FunctionObserver {
     const set = this.provisionedFor(target);
     const warm = set?.idle.pop();
     if (set && warm) return this.invokeProvisioned(set, warm, invocation);
+    if (debugPortFor(this.options.debug, target.functionName) === undefined)
+      return this.invokeOnDemand(target, invocation, false);
+    return this.inTurn(functionPrefix(target.ns, target.functionName), () =>
+      this.invokeOnDemand(target, invocation, true),
+    );
+  }
+
+  private async invokeOnDemand(
+    target: InvokeTarget,
+    invocation: EnvironmentInvocation,
+    debugging: boolean,
+  ): Promise<EnvironmentResult> {
     const pool = this.poolFor(target);
-    const env = pool.idle.pop() ?? (await this.startEnvironment(target));
+    let env = pool.idle.pop();
+    if (!env && debugging) await this.freeDebugPort(target);
+    env ??= await this.startEnvironment(target);
     pool.busy.add(env);
     try {
       return await env.invoke(invocation);
     } finally {
       pool.busy.delete(env);
-      if (pool.retired || this.closed) void this.stop(env);
-      else pool.idle.push(env);
+      if (pool.retired || this.closed) {
+        const stopped = this.stop(env);
+        if (debugging) await stopped;
+      } else pool.idle.push(env);
     }
+  }
+
+  /** Only one runtime can listen on a debug port: a debugged function's invocations take turns. */
+  private async inTurn<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const mine = (this.debugTurns.get(key) ?? Promise.resolve()).then(run, run);
+    const settled = mine.catch(() => undefined);
+    this.debugTurns.set(key, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.debugTurns.get(key) === settled) this.debugTurns.delete(key);
+    }
+  }
+
+  /** Stops the function's idle environments of other versions and waits for retired ones to end. */
+  private async freeDebugPort(target: InvokeTarget): Promise<void> {
+    const prefix = functionPrefix(target.ns, target.functionName);
+    const idle = [...this.pools.values()]
+      .filter((pool) => pool.key.startsWith(prefix))
+      .flatMap((pool) => pool.idle.splice(0));
+    await Promise.all([...idle.map((env) => this.stop(env)), ...this.stopping]);
   }
 
   /**
@@ -363,6 +407,7 @@ export class WorkerManager implements FunctionObserver {
     const command = image
       ? { command: '', args: [], env: {} } // the image's own ENTRYPOINT and CMD
       : await this.runtimes.commandFor(runtime, taskRoot, optRoot);
+    const debug = initializationType === 'on-demand' ? this.debugFor(target, runtime) : undefined;
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
     const external = externalExtensions(optRoot, false);
@@ -382,6 +427,7 @@ export class WorkerManager implements FunctionObserver {
         launchError: external.launchError,
         initializationType,
       },
+      debugging: debug !== undefined,
     };
     const env = await ExecutionEnvironment.create(
       id,
@@ -402,7 +448,7 @@ export class WorkerManager implements FunctionObserver {
             taskRoot,
             logStreamName,
             endpointUrl: this.options.endpointUrl,
-            runtimeEnv: command.env,
+            runtimeEnv: { ...command.env, ...debug?.variables },
             interpreterDir: path.isAbsolute(command.command)
               ? path.dirname(command.command)
               : undefined,
@@ -416,6 +462,7 @@ export class WorkerManager implements FunctionObserver {
           execWrapper:
             !runtime.startsWith('provided') &&
             Boolean(version.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER),
+          debugPort: debug?.port,
         }),
       executor.runtimeApiHost,
     );
@@ -438,7 +485,34 @@ export class WorkerManager implements FunctionObserver {
 
   private async stop(env: ExecutionEnvironment): Promise<void> {
     this.live.delete(env);
-    await env.stop();
+    const stopped = env.stop();
+    this.stopping.add(stopped);
+    try {
+      await stopped;
+    } finally {
+      this.stopping.delete(stopped);
+    }
+  }
+
+  /** The debugger a new on-demand environment of the function waits for, said on the log. */
+  private debugFor(
+    target: InvokeTarget,
+    runtime: string,
+  ): { port: number; variables: Record<string, string> } | undefined {
+    const port = debugPortFor(this.options.debug, target.functionName);
+    if (port === undefined) return undefined;
+    const address = `${this.placement.executor.debugHost ?? '127.0.0.1'}:${port}`;
+    const variables = debugVariables(runtime, address, target.version.Environment?.Variables ?? {});
+    if (!variables) {
+      this.options.log(
+        `debug: ${target.functionName} (${runtime}) runs its own bootstrap, which we cannot start with a debugger; it runs without one`,
+      );
+      return undefined;
+    }
+    this.options.log(
+      `debug: ${target.functionName} (${runtime}) waits for a debugger on port ${port}; its timeout is suspended`,
+    );
+    return { port, variables };
   }
 
   /** Stops idle environments, least recently used first, until the new one fits the budget. */

@@ -102,6 +102,21 @@ export function containerEnv(spec: EnvironmentSpec, settings: ContainerSettings)
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
+/** A debugged container on a network of its own publishes its debug port on the host's loopback. */
+function debugPortOptions(
+  spec: EnvironmentSpec,
+  settings: ContainerSettings,
+): Pick<ContainerCreateOptions, 'ExposedPorts' | 'HostConfig'> {
+  if (spec.debugPort === undefined || settings.network === 'host') return {};
+  const port = `${spec.debugPort}/tcp`;
+  return {
+    ExposedPorts: { [port]: {} },
+    HostConfig: {
+      PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.debugPort) }] },
+    },
+  };
+}
+
 /** AWS gives a function CPU in proportion to its memory: one vCPU at 1,769 MB (a weight here, not a cap). */
 const MB_PER_VCPU = 1769;
 
@@ -140,7 +155,9 @@ export function containerOptions(
       [PID_NAMESPACE_LABEL]: PID_NAMESPACE,
       [ENVIRONMENT_LABEL]: spec.id,
     },
+    ...debugPortOptions(spec, settings),
     HostConfig: {
+      ...debugPortOptions(spec, settings).HostConfig,
       Binds: binds,
       NetworkMode: settings.network,
       Memory: memory,

@@ -41,6 +41,11 @@ export class DockerExecutor implements Executor {
     this.scratchRoot = scratchRoot ?? path.join(os.tmpdir(), `asimov-docker-${uid}`);
   }
 
+  /** On a network of its own, a debugged runtime listens on all of the container's interfaces. */
+  get debugHost(): string | undefined {
+    return this.settings.network === 'host' ? undefined : '0.0.0.0';
+  }
+
   /** Where the Runtime API must listen for a container on another network to reach it. */
   get runtimeApiHost(): string | undefined {
     return this.settings.network === 'host' ? undefined : '0.0.0.0';

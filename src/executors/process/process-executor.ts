@@ -126,19 +126,21 @@ export class ProcessExecutor implements Executor {
         await fs.mkdir(path.join(root, 'root'), { mode: 0o700 });
         await fs.writeFile(path.join(root, 'fstab'), unshareFstab(ops, path.join(root, 'root')));
       }
-      const bridge = sandbox.isolateNetwork
-        ? await NetworkBridge.start(
-            {
-              kind: sandbox.kind === 'unshare' ? 'unshare' : 'bwrap',
-              bwrap: sandbox.bwrap,
-              unshare: sandbox.unshare?.unshare,
-              ip: sandbox.ip,
-              sh: sandbox.sh,
-            },
-            root,
-            spec.env.AWS_LAMBDA_RUNTIME_API ?? '',
-          )
-        : undefined;
+      // A debugger must reach the runtime's port: a debugged environment keeps the host's network.
+      const bridge =
+        sandbox.isolateNetwork && spec.debugPort === undefined
+          ? await NetworkBridge.start(
+              {
+                kind: sandbox.kind === 'unshare' ? 'unshare' : 'bwrap',
+                bwrap: sandbox.bwrap,
+                unshare: sandbox.unshare?.unshare,
+                ip: sandbox.ip,
+                sh: sandbox.sh,
+              },
+              root,
+              spec.env.AWS_LAMBDA_RUNTIME_API ?? '',
+            )
+          : undefined;
       return new SandboxedEnvironment(
         spec,
         sandbox,

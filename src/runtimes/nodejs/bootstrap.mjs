@@ -3,6 +3,7 @@
  * function's handler and serves invocations from the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API)
  * the way AWS's aws-lambda-nodejs-runtime-interface-client does.
  */
+import inspector from 'node:inspector';
 import path from 'node:path';
 import { UnhandledPromiseRejection, toRapidResponse } from './errors.mjs';
 import { loadHandler } from './handler-loader.mjs';
@@ -39,6 +40,7 @@ main().catch((error) => {
 });
 
 async function main() {
+  waitForDebugger();
   const taskRoot = path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
   let handler;
   try {
@@ -53,6 +55,28 @@ async function main() {
   }
   const isAsync = isAsyncFunction(handler);
   for (;;) await invoke(client, handler, isAsync, await client.next());
+}
+
+/**
+ * The server started us with the inspector (NODE_OPTIONS=--inspect=host:port) and asks us to
+ * wait for a debugger before the handler loads, so breakpoints in module code hit too. Processes
+ * the function starts do not inherit the inspector flag (they would fight over the port).
+ */
+function waitForDebugger() {
+  const address = process.env._ASIMOV_DEBUG;
+  if (!address) return;
+  delete process.env._ASIMOV_DEBUG;
+  const options = (process.env.NODE_OPTIONS ?? '').replace(/--inspect(-brk)?=\S+\s*/, '').trim();
+  if (options) process.env.NODE_OPTIONS = options;
+  else delete process.env.NODE_OPTIONS;
+  if (!inspector.url()) {
+    process.stderr.write(
+      `asimov: the inspector could not listen on ${address} (port in use?); running without a debugger\n`,
+    );
+    return;
+  }
+  process.stderr.write(`asimov: waiting for a debugger on ${address} (the timeout is suspended)\n`);
+  inspector.waitForDebugger();
 }
 
 /** Reports an error nothing else caught, against the invocation or else the init, then exits. */

@@ -590,6 +590,31 @@ def set_up_sys_path():
         os.environ['PYTHONPATH'] = runtime_dir
 
 
+def wait_for_debugger():
+    # The server asks for a debugger (asimov --debug-port) through _ASIMOV_DEBUGPY=host:port:
+    # listen with debugpy and wait for the IDE to attach before the handler is imported, so
+    # breakpoints in module code hit too. debugpy comes from the interpreter or the code/layers.
+    address = os.environ.pop('_ASIMOV_DEBUGPY', None)
+    if not address:
+        return
+    host, _, port = address.rpartition(':')
+    try:
+        import debugpy
+    except ImportError:
+        sys.stderr.write(
+            'asimov: debugpy is not importable by %s, so this function runs without a debugger: '
+            'install it for that interpreter (pip install debugpy) or ship it in a layer\n'
+            % sys.executable
+        )
+        return
+    debugpy.listen((host, int(port)))
+    sys.stderr.write(
+        'asimov: debugpy is listening on %s:%s; waiting for a debugger to attach '
+        '(the timeout is suspended)\n' % (host, port)
+    )
+    debugpy.wait_for_client()
+
+
 def load_handler(handler_name):
     try:
         module_name, function_name = handler_name.rsplit('.', 1)
@@ -677,6 +702,7 @@ def main():
     sys.stderr = _unbuffered(sys.stderr)
     set_up_logging()
     set_up_sys_path()
+    wait_for_debugger()
     client = RuntimeApiClient(os.environ['AWS_LAMBDA_RUNTIME_API'])
     handler = init_or_exit(client)
     while True:
