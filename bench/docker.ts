@@ -13,21 +13,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type ConfigInput } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startServer } from '../src/server.js';
 import { HttpClient } from './http-client.js';
 import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { parsePlan, type Plan } from './options.js';
 import { Report } from './report.js';
+import { coldAndWarm, type Side } from './server-pair.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
 
 const COLD_TARGET_MS = 1500;
 const WARM_RATIO_TARGET = 1.5;
-
-interface Side {
-  server: RunningServer;
-  client: HttpClient;
-  api: LambdaHttp;
-}
 
 /** Why docker cannot be measured here, or undefined. */
 function unavailable(): string | undefined {
@@ -87,47 +82,12 @@ async function benchRuntime(
   proc: Side,
 ): Promise<Record<string, unknown>> {
   const section = `Docker executor vs process executor: ${spec.label} (${spec.runtime})`;
-  const tag = `${spec.runtime.replace(/\W/g, '')}-${Date.now()}`;
-  const sides = [
-    ['docker', docker],
-    ['process', proc],
-  ] as const;
-  // Cold starts: a new function (so a new environment, a new container) on each side, alternately.
-  const cold = { docker: [] as number[], process: [] as number[] };
-  for (let i = 0; i < plan.coldReps + 1; i++) {
-    for (const [name, side] of sides) {
-      const fn = `dk-cold-${name}-${tag}-${i}`;
-      await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
-      await side.api.waitActive(fn);
-      const t0 = performance.now();
-      await side.api.invoke(fn);
-      if (i > 0) cold[name].push(performance.now() - t0); // the first pair warms the servers up
-      await side.api.delete(fn);
-    }
-  }
-  // Warm invokes: one warm environment per side, invoked back to back in alternating slices.
-  const warm = { docker: [] as number[], process: [] as number[] };
-  const fn = `dk-warm-${tag}`;
-  for (const [, side] of sides) {
-    await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
-    await side.api.waitActive(fn);
-    await side.api.invoke(fn);
-  }
-  const perSlice = plan.quick ? 100 : 300;
-  for (let round = 0; round < plan.rounds * 2; round++) {
-    for (const [name, side] of sides) {
-      for (let i = 0; i < perSlice; i++) {
-        const t0 = performance.now();
-        await side.api.invoke(fn);
-        if (round > 0) warm[name].push(performance.now() - t0);
-      }
-    }
-  }
+  const figures = await coldAndWarm(plan, spec, 'dk', docker, proc);
   const s = {
-    coldDocker: summarize(cold.docker),
-    coldProcess: summarize(cold.process),
-    warmDocker: summarize(warm.docker),
-    warmProcess: summarize(warm.process),
+    coldDocker: figures.coldSubject,
+    coldProcess: figures.coldBaseline,
+    warmDocker: figures.warmSubject,
+    warmProcess: figures.warmBaseline,
   };
   const row = (metric: string, d: Summary, p: Summary, target: string, pass: boolean) =>
     report.add({

@@ -10,22 +10,17 @@
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { detectSandbox } from '../src/executors/process/detect.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startServer } from '../src/server.js';
 import { HttpClient } from './http-client.js';
-import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
+import { LambdaHttp, NODE, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { parsePlan, type Plan } from './options.js';
 import { Report } from './report.js';
-import { fmtMs, summarize, type Summary } from './stats.js';
+import { coldAndWarm, type Side } from './server-pair.js';
+import { fmtMs, type Summary } from './stats.js';
 
 const COLD_EXTRA_TARGET_MS = 25;
 /** "Nothing measurable": within this much of the unsandboxed median. */
 const WARM_EXTRA_TARGET_MS = 0.1;
-
-interface Side {
-  server: RunningServer;
-  client: HttpClient;
-  api: LambdaHttp;
-}
 
 export async function benchSandbox(plan: Plan, report: Report): Promise<Record<string, unknown>> {
   const setup = await detectSandbox('auto', false);
@@ -69,49 +64,12 @@ async function benchRuntime(
   kind: string,
 ): Promise<Record<string, unknown>> {
   const section = `Sandbox (${kind}) vs none: ${spec.label} (${spec.runtime})`;
-  const tag = `${spec.runtime.replace(/\W/g, '')}-${Date.now()}`;
-  // Cold starts: a new function (so a new environment) on each side, alternately.
-  const cold = { on: [] as number[], off: [] as number[] };
-  for (let i = 0; i < plan.coldReps + 1; i++) {
-    for (const [name, side] of [
-      ['on', on],
-      ['off', off],
-    ] as const) {
-      const fn = `sbx-cold-${name}-${tag}-${i}`;
-      await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
-      await side.api.waitActive(fn);
-      const t0 = performance.now();
-      await side.api.invoke(fn);
-      if (i > 0) cold[name].push(performance.now() - t0); // the first pair warms the servers up
-      await side.api.delete(fn);
-    }
-  }
-  // Warm invokes: one warm environment per side, invoked back to back in alternating slices.
-  const warm = { on: [] as number[], off: [] as number[] };
-  const fn = `sbx-warm-${tag}`;
-  for (const side of [on, off]) {
-    await side.api.create(createBody(fn, spec, noopZip(spec, fn)));
-    await side.api.waitActive(fn);
-    await side.api.invoke(fn);
-  }
-  const perSlice = plan.quick ? 100 : 300;
-  for (let round = 0; round < plan.rounds * 2; round++) {
-    for (const [name, side] of [
-      ['on', on],
-      ['off', off],
-    ] as const) {
-      for (let i = 0; i < perSlice; i++) {
-        const t0 = performance.now();
-        await side.api.invoke(fn);
-        if (round > 0) warm[name].push(performance.now() - t0);
-      }
-    }
-  }
+  const figures = await coldAndWarm(plan, spec, 'sbx', on, off);
   const s = {
-    coldOn: summarize(cold.on),
-    coldOff: summarize(cold.off),
-    warmOn: summarize(warm.on),
-    warmOff: summarize(warm.off),
+    coldOn: figures.coldSubject,
+    coldOff: figures.coldBaseline,
+    warmOn: figures.warmSubject,
+    warmOff: figures.warmBaseline,
   };
   const extraCold = s.coldOn.p50 - s.coldOff.p50;
   const extraWarm = s.warmOn.p50 - s.warmOff.p50;
