@@ -14,6 +14,7 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
                     [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
                     [--docker-network host] [--docker-callback-host ADDRESS] [--docker-host URL]
+                    [--docker-transfer auto|mount|copy]
                     [--debug-port PORT] [--debug-function NAME[=PORT]]…
 ${TEMPLATE_USAGE}
 ${INVOKE_USAGE}
@@ -44,6 +45,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       'docker-network': { type: 'string' },
       'docker-callback-host': { type: 'string' },
       'docker-host': { type: 'string' },
+      'docker-transfer': { type: 'string' },
       'debug-port': { type: 'string' },
       'debug-function': { type: 'string', multiple: true },
     },
@@ -70,6 +72,7 @@ function flagsToConfig(args: string[]): ConfigInput {
     dockerNetwork: values['docker-network'],
     dockerCallbackHost: values['docker-callback-host'],
     dockerHost: values['docker-host'],
+    dockerTransfer: values['docker-transfer'],
     ...debugConfig(values['debug-port'], values['debug-function']),
   };
   return Object.fromEntries(

@@ -54,6 +54,12 @@ const ConfigSchema = z.object({
   /** The Docker engine (unix:///path or tcp://host:port); by default DOCKER_HOST's, else /var/run/docker.sock. */
   dockerHost: z.string().min(1).optional(),
   /**
+   * docker executor: how code, layers and output reach containers — bind mounts and FIFOs
+   * (`mount`), or putArchive and the attach stream (`copy`, for an engine that does not share this
+   * filesystem). `auto`: copy for tcp:// and ssh:// engines, mount for a local socket.
+   */
+  dockerTransfer: z.enum(['auto', 'mount', 'copy']).default('auto'),
+  /**
    * How each execution environment is isolated (src/executors/process/): `auto` uses bubblewrap
    * where it works, else util-linux unshare, else none (with a warning).
    */
@@ -88,6 +94,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   ASIMOV_DOCKER_NETWORK: 'dockerNetwork',
   ASIMOV_DOCKER_CALLBACK_HOST: 'dockerCallbackHost',
   ASIMOV_DOCKER_HOST: 'dockerHost',
+  ASIMOV_DOCKER_TRANSFER: 'dockerTransfer',
   ASIMOV_DEBUG_PORT: 'debugPort',
 };
 

@@ -108,6 +108,7 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
       network: config.dockerNetwork,
       callbackHost: config.dockerCallbackHost,
       host: config.dockerHost,
+      transfer: config.dockerTransfer,
     },
   };
   const { executor, notes, commands, docker } = await EXECUTORS[config.executor](executorOptions);

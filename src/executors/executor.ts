@@ -59,6 +59,11 @@ export interface RuntimeProcess {
   readonly extensionOutput?: Readable;
   /** With extensions: lets the launcher start the runtime (every extension has registered). */
   releaseRuntime?(): void;
+  /**
+   * Resolves once what the runtime printed before now has reached stdout and stderr, where the
+   * output travels a longer way than the runtime's answers (a remote engine's attach stream).
+   */
+  flushOutput?(): Promise<void>;
 }
 
 /**

@@ -1,7 +1,13 @@
 import type Docker from 'dockerode';
 import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import { DockerExecutor } from './docker/docker-executor.js';
-import { connectEngine, NoEngineError, serverIdentity, sweepLeftovers } from './docker/engine.js';
+import {
+  connectEngine,
+  engineIsRemote,
+  NoEngineError,
+  serverIdentity,
+  sweepLeftovers,
+} from './docker/engine.js';
 import { ImageResolver } from './docker/images.js';
 import { ContainerRuntimeCommands } from './docker/runtime-commands.js';
 import type { Executor } from './executor.js';
@@ -30,6 +36,8 @@ export interface DockerOptions {
   callbackHost: string;
   /** The engine (unix:///… or tcp://…); else DOCKER_HOST's, else /var/run/docker.sock. */
   host?: string;
+  /** Bind mounts, or copies for a remote engine (`auto` decides by the engine's address). */
+  transfer: 'auto' | 'mount' | 'copy';
 }
 
 /** A connected engine with its executor: the docker executor's, or Image functions' under another. */
@@ -76,18 +84,30 @@ export async function connectDocker(options: ExecutorOptions): Promise<DockerSet
   const { docker, version } = await connectEngine(options.docker.host);
   const swept = await sweepLeftovers(docker);
   const images = new ImageResolver(docker, options.docker.images, options.log);
+  const transfer = transferFor(options.docker);
   const executor = new DockerExecutor(docker, images, {
     network: options.docker.network,
     callbackHost: options.docker.callbackHost,
     user: '993:990',
     serverId: serverIdentity(),
+    transfer,
   });
   const notes = [
     `executor: docker (engine ${version}, network ${options.docker.network}): one container per execution environment`,
   ];
+  if (transfer === 'copy')
+    notes.push(
+      'docker: code and layers are copied into each container and logs read from the engine (a remote engine); its containers must reach this server (--docker-network, --docker-callback-host)',
+    );
   if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
   await executor.sweep();
   return { docker, executor, images, notes };
+}
+
+/** A remote engine cannot see this server's files: `auto` copies for tcp:// and ssh:// engines. */
+function transferFor(options: DockerOptions): 'mount' | 'copy' {
+  if (options.transfer !== 'auto') return options.transfer;
+  return engineIsRemote(options.host) ? 'copy' : 'mount';
 }
 
 export type ExecutorName = keyof typeof EXECUTORS;

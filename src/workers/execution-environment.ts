@@ -399,6 +399,7 @@ export class ExecutionEnvironment implements RuntimeListener {
       outcome.kind === 'init-error' ||
       outcome.kind === 'extension';
     const payload = resultPayload(requestId, outcome, this.settings.timeoutSeconds);
+    await this.runtime?.flushOutput?.();
     if (outcome.kind === 'timeout')
       this.append(
         `${new Date().toISOString()} ${requestId} Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds\n`,

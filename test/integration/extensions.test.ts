@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { deploy, invoke } from '../helpers/functions.js';
 import { detectSandbox } from '../../src/executors/process/detect.js';
+import { executorsUnderTest, type ExecutorUnderTest } from '../helpers/executors.js';
 import { lambdaClient, startTestServer, useTestServer } from '../helpers/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
 
 /**
- * Lambda extensions (issue #9): an external extension from a layer registers, gets INVOKE and
+ * Lambda extensions (issue #9), under the process and the docker executor: an external extension from a layer registers, gets INVOKE and
  * SHUTDOWN, subscribes to the Telemetry API and receives the platform events and the function's
  * log lines; an extension that never asks for an event makes init time out as on AWS; a crashing
  * one fails the invoke with Extension.Crash; AWS_LAMBDA_EXEC_WRAPPER wraps the runtime.
@@ -181,12 +182,21 @@ async function extensionLayer(client: LambdaClient, name: string): Promise<strin
 
 const requestIdOf = (log: string): string => /START RequestId: (\S+)/.exec(log)![1]!;
 
-describe('Lambda extensions and the Telemetry API', () => {
+// The same suite under each executor: the launcher runs inside the container under docker.
+for (const executor of executorsUnderTest()) {
+  describe(
+    `Lambda extensions and the Telemetry API${executor.suffix}`,
+    { skip: executor.skip },
+    () => extensionsSuite(executor),
+  );
+}
+
+function extensionsSuite(executor: ExecutorUnderTest): void {
   let client: LambdaClient;
   let layer: string;
   const recorder = new Recorder();
   let recordUrl: string;
-  useTestServer({}, (_server, c) => (client = c));
+  useTestServer(executor.config, (_server, c) => (client = c));
   before(async () => {
     recordUrl = await recorder.start();
     layer = await extensionLayer(client, 'test-ext');
@@ -339,7 +349,7 @@ describe('Lambda extensions and the Telemetry API', () => {
     const wrapped = await invoke(client, 'ext-wrapped', { n: 3 });
     assert.deepEqual(wrapped.json, { n: 3, wrapped: 'yes' });
   });
-});
+}
 
 const isolation = await detectSandbox('auto', true).then(
   () => undefined,

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { EnvironmentSpec, ImageSpec } from '../executor.js';
+import { launchCommand, needsLauncher } from '../extension-launcher.js';
+import { LOG_DIR } from './container-output.js';
 import { LAMBDA_PATH } from '../../workers/lambda-environment.js';
 import {
   ENVIRONMENT_LABEL,
@@ -17,8 +19,6 @@ export const TASK_DIR = '/var/task';
 export const OPT_DIR = '/opt';
 /** AWS's managed runtimes start here; AWS's base images and ours both have it. */
 export const RUNTIME_BOOTSTRAP = '/var/runtime/bootstrap';
-/** The environment's log pipes (src/executors/docker/docker-executor.ts LogPipes). */
-export const LOG_DIR = '/var/asimov';
 
 export interface ContainerSettings {
   /** Docker network of the containers; `host` lets the runtime reach 127.0.0.1 as the server does. */
@@ -28,6 +28,12 @@ export interface ContainerSettings {
   /** Lambda's sandbox user, sbx_user1051. */
   user: string;
   serverId: string;
+  /**
+   * How code, layers and output cross between this server and its containers: bind mounts and
+   * FIFOs where the engine shares this filesystem, putArchive and the attach stream where it is
+   * remote (src/executors/docker/code-copy.ts, container-output.ts).
+   */
+  transfer: 'mount' | 'copy';
 }
 
 /** The program a container starts: the image's own entry point, or Lambda's bootstrap search. */
@@ -124,31 +130,23 @@ export function containerOptions(
   spec: EnvironmentSpec,
   image: string,
   entry: { command: string[]; workingDir?: string },
-  logDir: string,
+  logDir: string | undefined,
   settings: ContainerSettings,
 ): ContainerCreateOptions {
-  // An image function's /var/task is the image's own.
-  const binds = spec.image
-    ? [`${logDir}:${LOG_DIR}`]
-    : [`${spec.taskRoot}:${TASK_DIR}:ro`, `${logDir}:${LOG_DIR}`];
-  if (spec.optRoot) binds.push(`${spec.optRoot}:${OPT_DIR}:ro`);
   const memory = spec.memoryMb * 1048576;
   const functionName = spec.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
+  const gated = hasExtensions(spec) && settings.transfer === 'copy';
   return {
     name: `asimov-${functionName}-${spec.id}`,
     Image: image,
-    // The shell sends the runtime's output to the log pipes, then becomes the runtime.
-    Entrypoint: [
-      '/bin/sh',
-      '-c',
-      `exec "$@" >>${LOG_DIR}/stdout 2>>${LOG_DIR}/stderr`,
-      'sh',
-      ...entry.command,
-    ],
+    Entrypoint: entrypoint(spec, entry.command, settings.transfer),
     Cmd: [],
     Env: containerEnv(spec, settings),
     User: settings.user,
     WorkingDir: spec.image ? entry.workingDir : TASK_DIR,
+    // The launcher's gate, on a remote engine (container-output.ts AttachedOutput).
+    OpenStdin: gated,
+    StdinOnce: false,
     Labels: {
       [LABEL]: '1',
       [SERVER_LABEL]: settings.serverId,
@@ -156,9 +154,11 @@ export function containerOptions(
       [ENVIRONMENT_LABEL]: spec.id,
     },
     ...debugPortOptions(spec, settings),
+    ...sandboxHostname(settings),
     HostConfig: {
       ...debugPortOptions(spec, settings).HostConfig,
-      Binds: binds,
+      ...sandboxHostname(settings).HostConfig,
+      Binds: settings.transfer === 'mount' ? binds(spec, logDir) : [],
       NetworkMode: settings.network,
       Memory: memory,
       MemorySwap: memory,
@@ -168,4 +168,59 @@ export function containerOptions(
       Init: true,
     },
   };
+}
+
+function hasExtensions(spec: EnvironmentSpec): boolean {
+  return (spec.extensions?.length ?? 0) > 0;
+}
+
+/** Code and layers read-only at Lambda's paths (an image function's /var/task is its own), and the log pipes. */
+function binds(spec: EnvironmentSpec, logDir: string | undefined): string[] {
+  const list = spec.image ? [] : [`${spec.taskRoot}:${TASK_DIR}:ro`];
+  if (logDir) list.push(`${logDir}:${LOG_DIR}`);
+  if (spec.optRoot) list.push(`${spec.optRoot}:${OPT_DIR}:ro`);
+  return list;
+}
+
+/**
+ * The runtime, through AWS's init steps when it has extensions or a wrapper
+ * (src/executors/extension-launcher.ts), with its output sent where the server reads it: the
+ * shell opens the log pipes (local engine) or arranges the attach stream's two channels
+ * (remote), then becomes the launcher or the runtime.
+ */
+function entrypoint(spec: EnvironmentSpec, command: string[], transfer: 'mount' | 'copy'): string[] {
+  const [program, ...args] = command as [string, ...string[]];
+  const launched = needsLauncher(spec)
+    ? launchCommand(
+        program,
+        args,
+        (spec.extensions ?? []).map((name) => `${OPT_DIR}/extensions/${name}`),
+        spec.execWrapper === true,
+      )
+    : { command: program, args };
+  return ['/bin/sh', '-c', redirections(spec, transfer), 'sh', launched.command, ...launched.args];
+}
+
+function redirections(spec: EnvironmentSpec, transfer: 'mount' | 'copy'): string {
+  const extensions = hasExtensions(spec);
+  if (transfer === 'mount') {
+    const pipes = `>>${LOG_DIR}/stdout 2>>${LOG_DIR}/stderr`;
+    return extensions
+      ? `exec "$@" ${pipes} 4>>${LOG_DIR}/extensions <${LOG_DIR}/gate`
+      : `exec "$@" ${pipes}`;
+  }
+  // The launcher's channel (fd 4) becomes stderr, the function's stderr joins its stdout.
+  return extensions ? 'exec "$@" 4>&2 2>&1' : 'exec "$@"';
+}
+
+/**
+ * Extensions listen on sandbox.localdomain, the environment's own address: loopback on the
+ * host's network, the container's address on a network of its own.
+ */
+function sandboxHostname(
+  settings: ContainerSettings,
+): Pick<ContainerCreateOptions, 'Hostname' | 'Domainname' | 'HostConfig'> {
+  if (settings.network === 'host')
+    return { HostConfig: { ExtraHosts: ['sandbox.localdomain:127.0.0.1', 'sandbox:127.0.0.1'] } };
+  return { Hostname: 'sandbox', Domainname: 'localdomain' };
 }

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type {
   EnvironmentHandle,
@@ -20,6 +18,13 @@ import {
   imageEntry,
   type ContainerSettings,
 } from './container-spec.js';
+import { copyCode } from './code-copy.js';
+import {
+  AttachedOutput,
+  LogPipes,
+  type ContainerOutput,
+  type RuntimeStreams,
+} from './container-output.js';
 import { engineError, errorText, type ImageResolver } from './images.js';
 
 /**
@@ -73,23 +78,37 @@ export class DockerExecutor implements Executor {
       ? imageEntry(spec.image, await this.images.processOf(spec.image.id))
       : entryFor(spec);
     if (entry.kind === 'refused') return new RefusedEnvironment(entry.spawnError);
-    const pipes = await LogPipes.open(path.join(this.scratchRoot, `${process.pid}.${spec.id}`));
+    const withExtensions = (spec.extensions?.length ?? 0) > 0;
+    const output =
+      this.settings.transfer === 'mount'
+        ? await LogPipes.open(path.join(this.scratchRoot, `${process.pid}.${spec.id}`), withExtensions)
+        : new AttachedOutput(this.docker, withExtensions);
     const options = containerOptions(
       withHandler(spec, entry.handler),
       image,
       entry,
-      pipes.dir,
+      output instanceof LogPipes ? output.dir : undefined,
       this.settings,
     );
-    let container: Docker.Container;
+    const create = async (): Promise<string> => {
+      const container = await this.docker.createContainer(options);
+      if (this.settings.transfer === 'copy')
+        await copyCode(container, spec.image ? undefined : spec.taskRoot, spec.optRoot);
+      return container.id;
+    };
+    let id: string;
     try {
-      container = await this.docker.createContainer(options);
+      id = await create();
     } catch (err) {
-      await pipes.close();
+      await output.close();
       if ((err as { statusCode?: number }).statusCode === 404) this.images.forget(runtime);
       throw engineError(err);
     }
-    return new ContainerEnvironment(this.docker, container.id, options, pipes);
+    return new ContainerEnvironment(this.docker, id, create, output, {
+      withExtensions,
+      network: this.settings.network,
+      localCgroups: this.settings.transfer === 'mount',
+    });
   }
 }
 
@@ -102,52 +121,13 @@ function withHandler(spec: EnvironmentSpec, handler: string | undefined): Enviro
   return { ...spec, env: { ...spec.env, _HANDLER: handler } };
 }
 
-/**
- * The runtime's stdout and stderr, as FIFOs that the container's entry point writes to (bound in
- * at /var/asimov). Unlike the engine's attach stream, a pipe holds what the runtime printed before
- * it answered by the time the answer arrives, so the output lands in its own invocation's log.
- * Opened read-write, they never see an end when a runtime exits and the next one starts.
- */
-class LogPipes {
-  private target: { stdout: PassThrough; stderr: PassThrough } | undefined;
-
-  private constructor(
-    readonly dir: string,
-    private readonly sockets: net.Socket[],
-  ) {
-    const [out, err] = sockets;
-    out!.on('data', (chunk: Buffer) => this.target?.stdout.write(chunk));
-    err!.on('data', (chunk: Buffer) => this.target?.stderr.write(chunk));
-  }
-
-  static async open(dir: string): Promise<LogPipes> {
-    await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
-    const files = ['stdout', 'stderr'].map((name) => path.join(dir, name));
-    // Writable by the sandbox user (uid 993), whoever this server runs as.
-    await run('mkfifo', ['-m', '622', ...files]);
-    const sockets = files.map(
-      (file) =>
-        new net.Socket({
-          fd: fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK),
-          readable: true,
-          writable: false,
-        }),
-    );
-    return new LogPipes(dir, sockets);
-  }
-
-  /** From now on, output goes to these streams (the runtime just started). */
-  routeTo(stdout: PassThrough, stderr: PassThrough): void {
-    this.target = { stdout, stderr };
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await fsp.rm(this.dir, { recursive: true, force: true });
-  }
+/** What a container's runtimes need to know of their environment. */
+interface ContainerTraits {
+  withExtensions: boolean;
+  network: string;
+  /** The engine's cgroups are this host's (a local engine): the memory peak is read from them. */
+  localCgroups: boolean;
 }
-
-const run = promisify(execFile);
 
 class ContainerEnvironment implements EnvironmentHandle {
   readonly tmpDir = '/tmp';
@@ -157,27 +137,34 @@ class ContainerEnvironment implements EnvironmentHandle {
   constructor(
     private readonly docker: Docker,
     private containerId: string,
-    private readonly options: Docker.ContainerCreateOptions,
-    private readonly pipes: LogPipes,
+    private readonly create: () => Promise<string>,
+    private readonly output: ContainerOutput,
+    private readonly traits: ContainerTraits,
   ) {}
 
   startRuntime(): RuntimeProcess {
     const runtime = new ContainerRuntime(
       this.docker,
+      this.output,
+      this.traits,
       () => this.containerId,
       () => this.recreate(),
     );
-    this.pipes.routeTo(runtime.stdout, runtime.stderr);
     this.running = runtime;
     return runtime;
+  }
+
+  /** An extension's listener (Telemetry API): on loopback, or at the container's own address. */
+  connect(port: number): net.Socket {
+    const address = this.running?.address;
+    return net.connect(port, address ?? '127.0.0.1');
   }
 
   /** A container removed from outside (docker rm -f) is made again, with a fresh /tmp. */
   private async recreate(): Promise<string> {
     if (this.destroyed) throw new Error('environment destroyed');
-    const container = await this.docker.createContainer(this.options);
-    this.containerId = container.id;
-    return container.id;
+    this.containerId = await this.create();
+    return this.containerId;
   }
 
   async destroy(): Promise<void> {
@@ -190,24 +177,30 @@ class ContainerEnvironment implements EnvironmentHandle {
         // Gone already (404), or being removed by a destroy that got there first (409).
         if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
       })
-      .finally(() => this.pipes.close());
+      .finally(() => this.output.close());
   }
 }
 
-/** A runtime start inside the environment's container: attach, start, wait. */
+/** A runtime start inside the environment's container: connect its output, start, wait. */
 class ContainerRuntime implements RuntimeProcess {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
+  readonly extensionOutput: PassThrough | undefined;
   readonly exited: Promise<RuntimeExit>;
+  /** The container's address on a network of its own (undefined on the host's). */
+  address: string | undefined;
   private containerId: string | undefined;
   private memoryFile: string | undefined;
   private stopped = false;
 
   constructor(
     private readonly docker: Docker,
+    private readonly output: ContainerOutput,
+    private readonly traits: ContainerTraits,
     currentId: () => string,
     recreate: () => Promise<string>,
   ) {
+    this.extensionOutput = traits.withExtensions ? new PassThrough() : undefined;
     this.exited = this.run(currentId, recreate);
   }
 
@@ -230,7 +223,8 @@ class ContainerRuntime implements RuntimeProcess {
     }
     // Killed while it started: kill() could not name the container yet.
     if (this.stopped) await this.killContainer();
-    this.memoryFile = memoryPeakFile(id);
+    if (this.traits.localCgroups) this.memoryFile = memoryPeakFile(id);
+    if (this.traits.network !== 'host') await this.findAddress(id);
     try {
       const { StatusCode } = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
       return exitOf(StatusCode);
@@ -243,23 +237,64 @@ class ContainerRuntime implements RuntimeProcess {
   }
 
   private async start(id: string): Promise<void> {
+    const streams: RuntimeStreams = { stdout: this.stdout, stderr: this.stderr };
+    if (this.extensionOutput) streams.extensions = this.extensionOutput;
+    await this.output.connect(id, streams);
     await this.docker.getContainer(id).start();
     this.containerId = id;
   }
 
-  /** After a turn, so that what the pipes still hold reaches the streams first. */
+  private async findAddress(id: string): Promise<void> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      const networks = Object.values(info.NetworkSettings.Networks ?? {});
+      this.address = networks.find((n) => n.IPAddress)?.IPAddress || undefined;
+    } catch {
+      // Gone already: nothing will connect to it.
+    }
+  }
+
+  /** After a turn, so that what is still on its way reaches the streams first. */
   private end(): void {
-    setImmediate(() => {
+    void this.output.drained().then(() => {
       this.stdout.end();
       this.stderr.end();
+      this.extensionOutput?.end();
     });
   }
 
-  /** The container's cgroup peak, read from the host's cgroup tree (no API round trip per invoke). */
+  releaseRuntime(): void {
+    this.output.release();
+  }
+
+  flushOutput(): Promise<void> {
+    return this.output.flush();
+  }
+
+  /**
+   * The container's cgroup peak, read from the host's cgroup tree (no API round trip per
+   * invoke); from the engine's statistics when the engine is remote.
+   */
   async maxMemoryBytes(): Promise<number | undefined> {
+    if (!this.traits.localCgroups) return this.statsMemory();
     if (!this.memoryFile) return undefined;
     try {
       return Number(fs.readFileSync(this.memoryFile, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** cgroup v1 keeps a peak (max_usage); v2's statistics have only the current usage. */
+  private async statsMemory(): Promise<number | undefined> {
+    if (!this.containerId) return undefined;
+    try {
+      const stats = (await this.docker
+        .getContainer(this.containerId)
+        .stats({ stream: false, 'one-shot': true } as { stream: false })) as {
+        memory_stats?: { max_usage?: number; usage?: number };
+      };
+      return stats.memory_stats?.max_usage ?? stats.memory_stats?.usage;
     } catch {
       return undefined;
     }

@@ -39,6 +39,12 @@ export class NoEngineError extends Error {
   }
 }
 
+/** An engine reached over the network (DOCKER_HOST or --docker-host tcp://, ssh://, http(s)://). */
+export function engineIsRemote(host?: string): boolean {
+  const address = host ?? process.env.DOCKER_HOST ?? '';
+  return /^(tcp|ssh|https?):\/\//.test(address);
+}
+
 function engineAddress(host: string): Docker.DockerOptions {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   const url = new URL(host.replace(/^tcp:/, 'http:'));
