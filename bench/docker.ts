@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 import { startServer } from '../src/server.js';
+import { engineRelay } from '../test/helpers/engine-relay.js';
 import { HttpClient } from './http-client.js';
 import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { parsePlan, type Plan } from './options.js';
@@ -65,6 +66,11 @@ export async function benchDocker(plan: Plan, report: Report): Promise<Record<st
     } catch (err) {
       report.warn(`docker image function: ${(err as Error).message}`);
     }
+    try {
+      raw.remote = await benchRemote(plan, report, docker, open);
+    } catch (err) {
+      report.warn(`docker remote engine: ${(err as Error).message}`);
+    }
   } finally {
     for (const side of [docker, proc]) {
       side.client.close();
@@ -115,6 +121,41 @@ async function benchRuntime(
     s.warmDocker.p50 < s.warmProcess.p50 * WARM_RATIO_TARGET,
   );
   return s;
+}
+
+/**
+ * A remote engine (code copied in, output from the attach stream) beside the local engine's bind
+ * mounts and FIFOs, both docker; the remote one is this machine's engine reached over TCP.
+ */
+async function benchRemote(
+  plan: Plan,
+  report: Report,
+  local: Side,
+  open: (config: ConfigInput) => Promise<Side>,
+): Promise<Record<string, unknown>> {
+  const relay = await engineRelay();
+  const remote = await open({ executor: 'docker', dockerHost: relay.url });
+  try {
+    const figures = await coldAndWarm(plan, NODE, 'rm', remote, local);
+    const section =
+      'Docker executor: remote engine (copy + attach) vs local (bind mounts + FIFOs), Node.js';
+    const row = (metric: string, r: Summary, l: Summary) =>
+      report.add({
+        section,
+        metric,
+        value: fmtMs(r.p50),
+        baseline: `local engine ${fmtMs(l.p50)}`,
+        ratio: r.p50 / l.p50,
+        note: `p90 ${fmtMs(r.p90)} vs ${fmtMs(l.p90)}; n=${r.n}`,
+      });
+    row('cold start (first Invoke), p50', figures.coldSubject, figures.coldBaseline);
+    row('warm Invoke, p50', figures.warmSubject, figures.warmBaseline);
+    return { ...figures };
+  } finally {
+    remote.client.close();
+    await remote.server.close();
+    await relay.close();
+  }
 }
 
 const BENCH_IMAGE = 'asimov-bench/image-fn:1';

@@ -18,7 +18,14 @@ export async function copyCode(
 
 function packed(dir: string): NodeJS.ReadableStream {
   return tar.pack(dir, {
-    map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root', mode: readOnly(header.mode) }),
+    map: (header) => ({
+      ...header,
+      uid: 0,
+      gid: 0,
+      uname: 'root',
+      gname: 'root',
+      mode: readOnly(header.mode),
+    }),
   });
 }
 

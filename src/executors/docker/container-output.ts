@@ -60,18 +60,20 @@ export class LogPipes implements ContainerOutput {
 
   static async open(dir: string, withExtensions: boolean): Promise<LogPipes> {
     await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
-    const outputs = (withExtensions ? ['stdout', 'stderr', 'extensions'] : ['stdout', 'stderr']).map(
-      (name) => path.join(dir, name),
-    );
+    const outputs = (
+      withExtensions ? ['stdout', 'stderr', 'extensions'] : ['stdout', 'stderr']
+    ).map((name) => path.join(dir, name));
     const gate = withExtensions ? [path.join(dir, 'gate')] : [];
     // Writable (the gate readable) by the sandbox user, uid 993, whoever this server runs as.
     await run('mkfifo', ['-m', '622', ...outputs]);
     if (gate.length > 0) await run('mkfifo', ['-m', '644', ...gate]);
     const files = [...outputs, ...gate];
-    const fds = files.map((file) => fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
-    const readers = fds.slice(0, 3).map(
-      (fd) => new net.Socket({ fd, readable: true, writable: false }),
+    const fds = files.map((file) =>
+      fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK),
     );
+    const readers = fds
+      .slice(0, 3)
+      .map((fd) => new net.Socket({ fd, readable: true, writable: false }));
     return new LogPipes(dir, readers, fds[3]);
   }
 

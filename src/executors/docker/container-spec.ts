@@ -188,7 +188,11 @@ function binds(spec: EnvironmentSpec, logDir: string | undefined): string[] {
  * shell opens the log pipes (local engine) or arranges the attach stream's two channels
  * (remote), then becomes the launcher or the runtime.
  */
-function entrypoint(spec: EnvironmentSpec, command: string[], transfer: 'mount' | 'copy'): string[] {
+function entrypoint(
+  spec: EnvironmentSpec,
+  command: string[],
+  transfer: 'mount' | 'copy',
+): string[] {
   const [program, ...args] = command as [string, ...string[]];
   const launched = needsLauncher(spec)
     ? launchCommand(

@@ -81,7 +81,10 @@ export class DockerExecutor implements Executor {
     const withExtensions = (spec.extensions?.length ?? 0) > 0;
     const output =
       this.settings.transfer === 'mount'
-        ? await LogPipes.open(path.join(this.scratchRoot, `${process.pid}.${spec.id}`), withExtensions)
+        ? await LogPipes.open(
+            path.join(this.scratchRoot, `${process.pid}.${spec.id}`),
+            withExtensions,
+          )
         : new AttachedOutput(this.docker, withExtensions);
     const options = containerOptions(
       withHandler(spec, entry.handler),
