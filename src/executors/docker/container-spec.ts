@@ -154,10 +154,10 @@ export function containerOptions(
       [ENVIRONMENT_LABEL]: spec.id,
     },
     ...debugPortOptions(spec, settings),
-    ...sandboxHostname(settings),
+    ...networkNames(settings),
     HostConfig: {
       ...debugPortOptions(spec, settings).HostConfig,
-      ...sandboxHostname(settings).HostConfig,
+      ...networkNames(settings).HostConfig,
       Binds: settings.transfer === 'mount' ? binds(spec, logDir) : [],
       NetworkMode: settings.network,
       Memory: memory,
@@ -219,12 +219,17 @@ function redirections(spec: EnvironmentSpec, transfer: 'mount' | 'copy'): string
 
 /**
  * Extensions listen on sandbox.localdomain, the environment's own address: loopback on the
- * host's network, the container's address on a network of its own.
+ * host's network, the container's address on a network of its own. There, the default callback
+ * host, host.docker.internal, names the host on Linux too (Docker Desktop resolves it itself).
  */
-function sandboxHostname(
+function networkNames(
   settings: ContainerSettings,
 ): Pick<ContainerCreateOptions, 'Hostname' | 'Domainname' | 'HostConfig'> {
   if (settings.network === 'host')
     return { HostConfig: { ExtraHosts: ['sandbox.localdomain:127.0.0.1', 'sandbox:127.0.0.1'] } };
-  return { Hostname: 'sandbox', Domainname: 'localdomain' };
+  return {
+    Hostname: 'sandbox',
+    Domainname: 'localdomain',
+    HostConfig: { ExtraHosts: ['host.docker.internal:host-gateway'] },
+  };
 }
