@@ -8,6 +8,8 @@ import net from 'node:net';
 export async function engineRelay(): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const relay = net.createServer((client) => {
+    // As a remote engine's own socket would be (Go sets TCP_NODELAY by default).
+    client.setNoDelay(true);
     const engine = net.connect('/var/run/docker.sock');
     for (const s of [client, engine]) {
       sockets.add(s);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { PassThrough, Writable } from 'node:stream';
+import type { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 
@@ -109,18 +109,23 @@ export class LogPipes implements ContainerOutput {
 
 /**
  * A remote engine's containers cannot share a FIFO with this server: their output comes through
- * the engine's attach stream, made before each start. With extensions, the entry point puts the
- * function's stdout and stderr together on stdout and the launcher's channel on stderr, and the
- * gate is the container's stdin.
+ * the engine's attach stream, made before each start (hijacked, so that the server can write to
+ * the container's stdin too). With extensions, the entry point puts the function's stdout and
+ * stderr together on stdout and the launcher's channel on stderr.
  *
- * The attach stream travels through the engine, so it may lag the runtime's answer to the Runtime
- * API: flush() waits until the stream has been quiet for a moment before an invocation's log is
- * closed (AWS's own logs arrive asynchronously too, but its Tail does not lose lines).
+ * The attach stream travels through the engine, so it lags the runtime's answer to the Runtime
+ * API. The entry point (container-spec.ts ATTACHED_ENTRY) keeps a small reader of stdin beside
+ * the runtime: `flush N` makes it print a marker on stdout and stderr, the same pipes the
+ * runtime prints to, so once both markers are back everything the runtime printed before it
+ * answered has arrived; `release` opens the launcher's gate.
  */
 export class AttachedOutput implements ContainerOutput {
   private stream: NodeJS.ReadWriteStream | undefined;
   private ended: Promise<void> = Promise.resolve();
-  private lastData = 0;
+  private open = false;
+  private sent = 0;
+  private readonly filters: MarkerFilter[] = [];
+  private waiter: (() => void) | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -130,33 +135,55 @@ export class AttachedOutput implements ContainerOutput {
   async connect(containerId: string, streams: RuntimeStreams): Promise<void> {
     const stream = await this.docker.getContainer(containerId).attach({
       stream: true,
+      stdin: true,
       stdout: true,
       stderr: true,
-      stdin: this.withExtensions,
-      hijack: this.withExtensions,
+      hijack: true,
     });
+    // Each flush is a small write waiting for a small answer: Nagle's algorithm would hold it
+    // until the engine's delayed acknowledgement (40 ms) on a TCP engine.
+    (stream as unknown as Partial<net.Socket>).setNoDelay?.(true);
     this.stream = stream;
-    const out = this.counting(streams.stdout);
-    const err = this.counting(
-      this.withExtensions && streams.extensions ? streams.extensions : streams.stderr,
-    );
-    this.docker.modem.demuxStream(stream, out, err);
+    this.open = true;
+    this.sent = 0;
+    const err = this.withExtensions && streams.extensions ? streams.extensions : streams.stderr;
+    this.filters.length = 0;
+    this.filters.push(this.filter(streams.stdout), this.filter(err));
+    // demuxStream only calls write().
+    const [out, errOut] = this.filters as unknown as [NodeJS.WritableStream, NodeJS.WritableStream];
+    this.docker.modem.demuxStream(stream, out, errOut);
     this.ended = new Promise((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', resolve);
+      const done = () => {
+        this.open = false;
+        this.waiter?.();
+        resolve();
+      };
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', done);
     });
   }
 
   release(): void {
-    if (this.withExtensions) this.stream?.write('\n');
+    if (this.withExtensions) this.send('release');
   }
 
+  /** Resolves when both markers are back, the stream has ended, or the engine is too slow. */
   async flush(): Promise<void> {
-    const started = Date.now();
-    const deadline = started + FLUSH_LIMIT_MS;
-    while (Date.now() < deadline && Date.now() - Math.max(started, this.lastData) < QUIET_MS)
-      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    if (!this.open) return;
+    const n = ++this.sent;
+    this.send(`flush ${n}`);
+    const deadline = Date.now() + FLUSH_LIMIT_MS;
+    while (this.open && this.filters.some((f) => f.seen < n) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.waiter = undefined;
   }
 
   drained(): Promise<void> {
@@ -170,19 +197,61 @@ export class AttachedOutput implements ContainerOutput {
     (this.stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  /** A writable into `target` that notes when data last came. */
-  private counting(target: PassThrough): Writable {
-    return {
-      write: (chunk: Buffer) => {
-        this.lastData = Date.now();
-        return target.write(chunk);
-      },
-    } as unknown as Writable;
+  private send(line: string): void {
+    if (this.open) this.stream?.write(`${line}\n`);
+  }
+
+  private filter(target: PassThrough): MarkerFilter {
+    return new MarkerFilter(target, () => this.waiter?.());
   }
 }
 
-/** How long the attach stream must be quiet before an invocation's output counts as complete. */
-const QUIET_MS = 5;
-const FLUSH_LIMIT_MS = 100;
+/** What the entry point's reader prints for `flush N`. */
+const MARKER = '\x1eflushed ';
+
+/**
+ * Passes a stream's data on without the flush markers, noting the highest one seen. A marker is
+ * one small write, so it arrives whole unless a read of the engine split it: a trailing piece
+ * that may be a marker's start waits for the next chunk.
+ */
+class MarkerFilter {
+  seen = 0;
+  private carry = '';
+
+  constructor(
+    private readonly target: PassThrough,
+    private readonly onMarker: () => void,
+  ) {}
+
+  write(chunk: Buffer): boolean {
+    let text = this.carry + chunk.toString('latin1');
+    this.carry = '';
+    let found = false;
+    for (;;) {
+      const at = text.indexOf(MARKER);
+      if (at === -1) break;
+      const end = text.indexOf('\n', at);
+      if (end === -1) break;
+      this.seen = Math.max(this.seen, Number(text.slice(at + MARKER.length, end)));
+      text = text.slice(0, at) + text.slice(end + 1);
+      found = true;
+    }
+    const start = text.lastIndexOf('\x1e');
+    if (
+      start !== -1 &&
+      !text.includes('\n', start) &&
+      MARKER.startsWith(text.slice(start, start + MARKER.length))
+    ) {
+      this.carry = text.slice(start);
+      text = text.slice(0, start);
+    }
+    if (text) this.target.write(Buffer.from(text, 'latin1'));
+    if (found) this.onMarker();
+    return true;
+  }
+}
+
+/** Past this, an invocation's log closes without the markers (an engine too slow to answer). */
+const FLUSH_LIMIT_MS = 1000;
 /** An exited runtime's last output, which the engine sends before it closes the stream. */
 const DRAIN_LIMIT_MS = 1000;

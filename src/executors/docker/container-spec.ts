@@ -135,7 +135,7 @@ export function containerOptions(
 ): ContainerCreateOptions {
   const memory = spec.memoryMb * 1048576;
   const functionName = spec.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
-  const gated = hasExtensions(spec) && settings.transfer === 'copy';
+  const attached = settings.transfer === 'copy';
   return {
     name: `asimov-${functionName}-${spec.id}`,
     Image: image,
@@ -144,8 +144,8 @@ export function containerOptions(
     Env: containerEnv(spec, settings),
     User: settings.user,
     WorkingDir: spec.image ? entry.workingDir : TASK_DIR,
-    // The launcher's gate, on a remote engine (container-output.ts AttachedOutput).
-    OpenStdin: gated,
+    // A remote engine's flush markers and the launcher's gate (container-output.ts AttachedOutput).
+    OpenStdin: attached,
     StdinOnce: false,
     Labels: {
       [LABEL]: '1',
@@ -158,7 +158,9 @@ export function containerOptions(
     HostConfig: {
       ...debugPortOptions(spec, settings).HostConfig,
       ...networkNames(settings).HostConfig,
-      Binds: settings.transfer === 'mount' ? binds(spec, logDir) : [],
+      Binds: attached ? [] : binds(spec, logDir),
+      // Where ATTACHED_ENTRY makes the launcher's gate: no trace of it in the function's /tmp.
+      ...(attached ? { Tmpfs: { [LOG_DIR]: gateTmpfs(settings.user) } } : {}),
       NetworkMode: settings.network,
       Memory: memory,
       MemorySwap: memory,
@@ -168,6 +170,15 @@ export function containerOptions(
       Init: true,
     },
   };
+}
+
+/**
+ * The sandbox user's own small tmpfs. Owner, not mode: the engine forgets a tmpfs's mode when a
+ * container starts again (after a reset), but not its uid and gid.
+ */
+function gateTmpfs(user: string): string {
+  const [uid, gid = uid] = user.split(':');
+  return `rw,uid=${uid},gid=${gid},mode=700,size=64k`;
 }
 
 function hasExtensions(spec: EnvironmentSpec): boolean {
@@ -214,8 +225,27 @@ function redirections(spec: EnvironmentSpec, transfer: 'mount' | 'copy'): string
       : `exec "$@" ${pipes}`;
   }
   // The launcher's channel (fd 4) becomes stderr, the function's stderr joins its stdout.
-  return extensions ? 'exec "$@" 4>&2 2>&1' : 'exec "$@"';
+  const runtime = extensions
+    ? `exec "$@" 4>&2 2>&1 3<&- 7>&- <${LOG_DIR}/gate`
+    : 'exec "$@" 3<&- 7>&- </dev/null';
+  return `${ATTACHED_ENTRY}\n${runtime}`;
 }
+
+/**
+ * On a remote engine, before the runtime: a reader of the attached stdin that answers `flush N`
+ * with a marker on stdout and stderr (behind whatever the runtime printed before) and `release`
+ * with a line on the launcher's gate, a FIFO it holds open (src/executors/docker/container-output.ts).
+ */
+const ATTACHED_ENTRY = [
+  `[ -p ${LOG_DIR}/gate ] || mkfifo ${LOG_DIR}/gate`,
+  `exec 3<&0 7<>${LOG_DIR}/gate`,
+  '{ while read -r cmd arg <&3; do',
+  '  case $cmd in',
+  '    release) echo >&7 ;;',
+  `    flush) printf '\\036flushed %s\\n' "$arg"; printf '\\036flushed %s\\n' "$arg" >&2 ;;`,
+  '  esac',
+  'done; } </dev/null &',
+].join('\n');
 
 /**
  * Extensions listen on sandbox.localdomain, the environment's own address: loopback on the

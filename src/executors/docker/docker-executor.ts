@@ -194,6 +194,7 @@ class ContainerRuntime implements RuntimeProcess {
   address: string | undefined;
   private containerId: string | undefined;
   private memoryFile: string | undefined;
+  private statsPeak: number | undefined;
   private stopped = false;
 
   constructor(
@@ -227,6 +228,7 @@ class ContainerRuntime implements RuntimeProcess {
     // Killed while it started: kill() could not name the container yet.
     if (this.stopped) await this.killContainer();
     if (this.traits.localCgroups) this.memoryFile = memoryPeakFile(id);
+    else void this.watchMemory(id);
     if (this.traits.network !== 'host') await this.findAddress(id);
     try {
       const { StatusCode } = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
@@ -276,10 +278,10 @@ class ContainerRuntime implements RuntimeProcess {
 
   /**
    * The container's cgroup peak, read from the host's cgroup tree (no API round trip per
-   * invoke); from the engine's statistics when the engine is remote.
+   * invoke); on a remote engine, the highest figure its statistics stream has shown.
    */
   async maxMemoryBytes(): Promise<number | undefined> {
-    if (!this.traits.localCgroups) return this.statsMemory();
+    if (!this.traits.localCgroups) return this.statsPeak;
     if (!this.memoryFile) return undefined;
     try {
       return Number(fs.readFileSync(this.memoryFile, 'utf8'));
@@ -288,18 +290,37 @@ class ContainerRuntime implements RuntimeProcess {
     }
   }
 
-  /** cgroup v1 keeps a peak (max_usage); v2's statistics have only the current usage. */
-  private async statsMemory(): Promise<number | undefined> {
-    if (!this.containerId) return undefined;
+  /**
+   * The engine's statistics as a stream (one sample a second) while the container runs: a
+   * one-shot request per invoke waits for the engine's next sample, up to a second.
+   * cgroup v1 keeps a peak (max_usage); v2's samples have only the current usage.
+   */
+  private async watchMemory(id: string): Promise<void> {
     try {
-      const stats = (await this.docker
-        .getContainer(this.containerId)
-        .stats({ stream: false, 'one-shot': true } as { stream: false })) as {
-        memory_stats?: { max_usage?: number; usage?: number };
-      };
-      return stats.memory_stats?.max_usage ?? stats.memory_stats?.usage;
+      const stream = (await this.docker
+        .getContainer(id)
+        .stats({ stream: true })) as unknown as NodeJS.ReadableStream;
+      let pending = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) this.notePeak(line);
+      });
+      stream.on('error', () => undefined);
+      void this.exited.then(() => (stream as unknown as { destroy?: () => void }).destroy?.());
     } catch {
-      return undefined;
+      // No statistics: Max Memory Used stays unknown.
+    }
+  }
+
+  private notePeak(line: string): void {
+    try {
+      const memory = (JSON.parse(line) as { memory_stats?: { max_usage?: number; usage?: number } })
+        .memory_stats;
+      const bytes = memory?.max_usage ?? memory?.usage;
+      if (bytes !== undefined) this.statsPeak = Math.max(this.statsPeak ?? 0, bytes);
+    } catch {
+      // A partial or foreign line.
     }
   }
 
