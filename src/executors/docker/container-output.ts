@@ -214,7 +214,7 @@ const MARKER = '\x1eflushed ';
  * one small write, so it arrives whole unless a read of the engine split it: a trailing piece
  * that may be a marker's start waits for the next chunk.
  */
-class MarkerFilter {
+export class MarkerFilter {
   seen = 0;
   private carry = '';
 
