@@ -12,7 +12,8 @@ const USAGE = `usage: asimov serve [--host 127.0.0.1] [--port 9001] [--data-dir 
                     [--interpreter RUNTIME=COMMAND]… [--no-endpoint-injection] [--quiet]
                     [--sandbox auto|bwrap|unshare|none] [--isolate-network]
                     [--account-concurrency 1000] [--async-retry-base-ms 60000]
-                    [--executor process|docker] [--docker-image RUNTIME=IMAGE]…
+                    [--executor process|docker] [--function-executor NAME=process|docker]…
+                    [--docker-image RUNTIME=IMAGE]…
                     [--docker-network host] [--docker-callback-host ADDRESS] [--docker-host URL]
                     [--docker-transfer auto|mount|copy]
                     [--debug-port PORT] [--debug-function NAME[=PORT]]…
@@ -41,6 +42,7 @@ function flagsToConfig(args: string[]): ConfigInput {
       'account-concurrency': { type: 'string' },
       'async-retry-base-ms': { type: 'string' },
       executor: { type: 'string' },
+      'function-executor': { type: 'string', multiple: true },
       'docker-image': { type: 'string', multiple: true },
       'docker-network': { type: 'string' },
       'docker-callback-host': { type: 'string' },
@@ -66,6 +68,9 @@ function flagsToConfig(args: string[]): ConfigInput {
     accountConcurrency: values['account-concurrency'],
     asyncRetryBaseMs: values['async-retry-base-ms'],
     executor: values.executor,
+    functionExecutors: values['function-executor']
+      ? parsePairs('--function-executor', values['function-executor'], 'NAME')
+      : undefined,
     dockerImages: values['docker-image']
       ? parsePairs('--docker-image', values['docker-image'])
       : undefined,
@@ -84,11 +89,11 @@ function flagsToConfig(args: string[]): ConfigInput {
  * `--interpreter python3.12=/usr/bin/python3.12` maps a runtime (or a family) to a command,
  * `--docker-image nodejs20.x=my/node:20` to an image.
  */
-function parsePairs(flag: string, pairs: string[]): Record<string, string> {
+function parsePairs(flag: string, pairs: string[], key = 'RUNTIME'): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`${flag} wants RUNTIME=VALUE, got '${pair}'`);
+      if (at <= 0) throw new Error(`${flag} wants ${key}=VALUE, got '${pair}'`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );

@@ -45,6 +45,11 @@ const ConfigSchema = z.object({
     .default(Math.max(2, os.availableParallelism() * 2)),
   /** Where execution environments run (see src/executors/registry.ts). */
   executor: z.enum(['process', 'docker']).default('process'),
+  /**
+   * Functions (by name) that run on another executor than `executor`: `{"legacy": "docker"}`.
+   * PackageType Image functions always run on docker.
+   */
+  functionExecutors: z.record(z.string(), z.enum(['process', 'docker'])).default({}),
   /** docker executor: images by exact runtime or family (default: local images, else AWS's). */
   dockerImages: z.record(z.string(), z.string()).default({}),
   /** docker executor: the containers' network (`host` reaches the Runtime API on 127.0.0.1). */

@@ -8,7 +8,12 @@ import { FunctionLifecycle } from './control-plane/function-lifecycle.js';
 import { FunctionService, type FunctionObserver } from './control-plane/functions.js';
 import { ProvisionedConcurrencyService } from './control-plane/provisioned-concurrency.js';
 import { provisionedConcurrencyOperations } from './frontend/routes/provisioned-concurrency.js';
-import { connectDocker, EXECUTORS, type ExecutorOptions } from './executors/registry.js';
+import {
+  connectDocker,
+  EXECUTORS,
+  otherExecutors,
+  type ExecutorOptions,
+} from './executors/registry.js';
 import { ImageFunctions } from './executors/image-functions.js';
 import { invokeOperations } from './frontend/routes/invoke.js';
 import { invokeWithResponseStreamOperations } from './frontend/routes/invoke-with-response-stream.js';
@@ -111,7 +116,7 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
       transfer: config.dockerTransfer,
     },
   };
-  const { executor, notes, commands, docker } = await EXECUTORS[config.executor](executorOptions);
+  const { executor, notes, docker } = await EXECUTORS[config.executor](executorOptions);
   for (const note of notes) log(note); // which sandbox is in force and why, then any warning
   const codeWatcher = new CodeWatcher(log); // hot reload of functions run from local folders
   // PackageType Image functions run on Docker: the docker executor's engine, else one of their own.
@@ -120,9 +125,16 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
     log,
   );
   if (!docker && (await store.allFunctions()).some(hasImageVersion)) imageFunctions.connectNow();
+  const others = otherExecutors(
+    config.executor,
+    config.functionExecutors,
+    executorOptions,
+    imageFunctions,
+  );
+  await others.check();
   const workers = new WorkerManager(
-    new Placement(executor, undefined, () => imageFunctions.executor()),
-    commands ?? new RuntimeCommands(config.interpreters),
+    new Placement(executor, undefined, others, config.functionExecutors),
+    new RuntimeCommands(config.interpreters),
     code,
     {
       keepAliveMs: config.keepAliveMs,

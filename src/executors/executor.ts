@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 
 /** Everything an executor needs to start a function's runtime; nothing about how it is isolated. */
 export interface EnvironmentSpec {
@@ -86,5 +87,7 @@ export interface Executor {
   readonly runtimeApiHost?: string;
   /** The address a debugged runtime listens on, when not 127.0.0.1 (a container's own network). */
   readonly debugHost?: string;
+  /** How runtimes start in its environments, when not with the host's interpreters (an image's). */
+  readonly commands?: RuntimeCommandSource;
   createEnvironment(spec: EnvironmentSpec): Promise<EnvironmentHandle>;
 }

@@ -10,7 +10,8 @@ import type { DockerSetup } from './registry.js';
  * executor that is its own engine; under the process executor a second, docker executor is made
  * for them when an engine answers (connected at the first Image request, or at start when the
  * store holds Image functions), so zip functions keep their sandbox and Image functions run in
- * containers. With no engine at all, Image requests get one clear error naming the fix.
+ * containers. With no engine at all, Image requests get one clear error naming the fix. Zip
+ * functions configured to run on docker share the same executor.
  */
 export class ImageFunctions implements ImageSource {
   private setup: Promise<DockerSetup> | undefined;
@@ -21,7 +22,9 @@ export class ImageFunctions implements ImageSource {
   ) {}
 
   async digestOf(imageUri: string): Promise<string> {
-    const { images } = await this.engine();
+    const { images } = await this.engine().catch((err: Error) => {
+      throw noEngine(err);
+    });
     const id = await images.idOf(imageUri);
     if (!id) throw missingImage(imageUri);
     return id.replace(/^sha256:/, '');
@@ -29,7 +32,18 @@ export class ImageFunctions implements ImageSource {
 
   /** The executor Image functions' environments are made by. */
   async executor(): Promise<Executor> {
-    return (await this.engine()).executor;
+    const setup = await this.engine().catch((err: Error) => {
+      throw noEngine(err);
+    });
+    return setup.executor;
+  }
+
+  /** The same executor for zip functions sent to docker (`--function-executor NAME=docker`). */
+  async zipExecutor(): Promise<Executor> {
+    const setup = await this.engine().catch((err: Error) => {
+      throw err instanceof NoEngineError ? new Error(`${err.message}. ${NoEngineError.FIX}`) : err;
+    });
+    return setup.executor;
   }
 
   /** Connects now, so that what servers that died left on the engine is removed at start. */
@@ -46,7 +60,7 @@ export class ImageFunctions implements ImageSource {
         },
         (err: Error) => {
           this.setup = undefined; // an engine started later is found at the next request
-          throw noEngine(err);
+          throw err;
         },
       );
       this.setup = setup;

@@ -1,5 +1,4 @@
 import type Docker from 'dockerode';
-import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import { DockerExecutor } from './docker/docker-executor.js';
 import {
   connectEngine,
@@ -9,8 +8,9 @@ import {
   sweepLeftovers,
 } from './docker/engine.js';
 import { ImageResolver } from './docker/images.js';
-import { ContainerRuntimeCommands } from './docker/runtime-commands.js';
+import type { OtherExecutors } from '../workers/placement.js';
 import type { Executor } from './executor.js';
+import type { ImageFunctions } from './image-functions.js';
 import { detectSandbox, type SandboxMode } from './process/detect.js';
 import { ProcessExecutor } from './process/process-executor.js';
 
@@ -52,8 +52,6 @@ export interface ExecutorSetup {
   executor: Executor;
   /** What the server prints at start: which isolation is in force and why, then any warnings. */
   notes: string[];
-  /** How runtimes start under this executor, when not with the host's interpreters. */
-  commands?: RuntimeCommandSource;
   /** The docker executor's engine, which PackageType Image functions share. */
   docker?: DockerSetup;
 }
@@ -75,7 +73,7 @@ export const EXECUTORS = {
       throw err instanceof NoEngineError ? new Error(err.withFix) : err;
     });
     const { executor, notes } = setup;
-    return { executor, notes, commands: new ContainerRuntimeCommands(), docker: setup };
+    return { executor, notes, docker: setup };
   },
 } as const;
 
@@ -102,6 +100,44 @@ export async function connectDocker(options: ExecutorOptions): Promise<DockerSet
   if (swept > 0) notes.push(`docker: removed ${swept} container(s) left by servers that died`);
   await executor.sweep();
   return { docker, executor, images, notes };
+}
+
+/**
+ * The executors besides the server's own: the docker one (shared with Image functions) and a
+ * process one, each made at first use. `check()` makes at start those that functions are
+ * configured to use, so that a missing engine stops the server with the fix, not an invoke.
+ */
+export function otherExecutors(
+  main: ExecutorName,
+  functionExecutors: Record<string, ExecutorName>,
+  options: ExecutorOptions,
+  docker: Pick<ImageFunctions, 'executor' | 'zipExecutor'>,
+): OtherExecutors & { check(): Promise<void> } {
+  let processExecutor: Promise<Executor> | undefined;
+  const others: OtherExecutors = {
+    docker: () => docker.executor(),
+    process: () => {
+      processExecutor ??= EXECUTORS.process(options).then(({ executor, notes }) => {
+        for (const note of notes) options.log(`--function-executor: ${note}`);
+        return executor;
+      });
+      return processExecutor;
+    },
+  };
+  return {
+    ...others,
+    check: async () => {
+      const wanted = new Set(Object.values(functionExecutors));
+      wanted.delete(main);
+      for (const name of wanted) {
+        const named = Object.keys(functionExecutors).filter((f) => functionExecutors[f] === name);
+        const made = name === 'docker' ? docker.zipExecutor() : others.process();
+        await made.catch((err: Error) => {
+          throw new Error(`--function-executor ${named.join(', ')}=${name}: ${err.message}`);
+        });
+      }
+    },
+  };
 }
 
 /** A remote engine cannot see this server's files: `auto` copies for tcp:// and ssh:// engines. */

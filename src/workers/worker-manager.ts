@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Namespace } from '../aws/arn.js';
 import type { FunctionObserver } from '../control-plane/functions.js';
-import type { ImageSpec } from '../executors/executor.js';
+import type { Executor, ImageSpec } from '../executors/executor.js';
 import type { RuntimeCommandSource } from '../runtimes/runtime-commands.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { VersionRecord } from '../store/records.js';
@@ -395,7 +395,7 @@ export class WorkerManager implements FunctionObserver {
   ): Promise<ExecutionEnvironment> {
     const { version } = target;
     await this.makeRoom(version.MemorySize);
-    const executor = await this.placement.executorFor(version);
+    const executor = await this.placement.executorFor(target.functionName, version);
     const image = imageSpec(version);
     const taskRoot = image
       ? IMAGE_TASK_ROOT
@@ -406,8 +406,9 @@ export class WorkerManager implements FunctionObserver {
     const runtime = version.Runtime ?? 'provided.al2023';
     const command = image
       ? { command: '', args: [], env: {} } // the image's own ENTRYPOINT and CMD
-      : await this.runtimes.commandFor(runtime, taskRoot, optRoot);
-    const debug = initializationType === 'on-demand' ? this.debugFor(target, runtime) : undefined;
+      : await (executor.commands ?? this.runtimes).commandFor(runtime, taskRoot, optRoot);
+    const debug =
+      initializationType === 'on-demand' ? this.debugFor(target, runtime, executor) : undefined;
     const id = randomBytes(8).toString('hex');
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.Version}]${randomBytes(16).toString('hex')}`;
     const external = externalExtensions(optRoot, false);
@@ -498,10 +499,11 @@ export class WorkerManager implements FunctionObserver {
   private debugFor(
     target: InvokeTarget,
     runtime: string,
+    executor: Executor,
   ): { port: number; variables: Record<string, string> } | undefined {
     const port = debugPortFor(this.options.debug, target.functionName);
     if (port === undefined) return undefined;
-    const address = `${this.placement.executor.debugHost ?? '127.0.0.1'}:${port}`;
+    const address = `${executor.debugHost ?? '127.0.0.1'}:${port}`;
     const variables = debugVariables(runtime, address, target.version.Environment?.Variables ?? {});
     if (!variables) {
       this.options.log(

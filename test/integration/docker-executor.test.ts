@@ -312,3 +312,47 @@ describe('docker executor on a network of its own (bridge)', { skip: docker.skip
     assert.match(telemetry, /"type":"platform.start"/);
   });
 });
+
+const WHERE = `exports.handler = async () => ({
+  container: require('fs').existsSync('/.dockerenv'),
+  uid: process.getuid(),
+});`;
+
+describe('the executor chosen per function (--function-executor)', { skip: docker.skip }, () => {
+  it('runs the named function in a container and the others in the sandbox, and the reverse', async () => {
+    for (const [main, other] of [
+      ['process', 'docker'],
+      ['docker', 'process'],
+    ] as const) {
+      const server = await startTestServer({
+        inMemory: true,
+        executor: main,
+        functionExecutors: { [`on-${other}`]: other },
+      });
+      try {
+        const c = lambdaClient(server.url);
+        for (const name of [`on-${other}`, `on-${main}`]) {
+          await deploy(c, name, { 'index.js': WHERE });
+          const out = await invoke(c, name);
+          assert.equal(out.functionError, undefined, out.text);
+          assert.deepEqual(out.json, { container: name === 'on-docker', uid: 993 }, name);
+        }
+        assert.equal(containersOfFunction('on-docker').length, 1);
+        assert.equal(containersOfFunction('on-process').length, 0);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('refuses to start when a function is sent to an engine that does not answer', async () => {
+    await assert.rejects(
+      startTestServer({
+        inMemory: true,
+        functionExecutors: { legacy: 'docker' },
+        dockerHost: 'tcp://127.0.0.1:1',
+      }),
+      /--function-executor legacy=docker: no Docker engine answers at tcp:\/\/127\.0\.0\.1:1 .*Start one/,
+    );
+  });
+});

@@ -19,6 +19,7 @@ import {
   type ContainerSettings,
 } from './container-spec.js';
 import { copyCode } from './code-copy.js';
+import { ContainerRuntimeCommands } from './runtime-commands.js';
 import {
   AttachedOutput,
   LogPipes,
@@ -34,6 +35,7 @@ import { engineError, errorText, type ImageResolver } from './images.js';
  */
 export class DockerExecutor implements Executor {
   readonly name = 'docker';
+  readonly commands = new ContainerRuntimeCommands();
   private readonly scratchRoot: string;
 
   constructor(
