@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { deploy, invoke } from '../helpers/functions.js';
 import { executorsUnderTest } from '../helpers/executors.js';
+import { freePort } from '../helpers/ports.js';
 import { lambdaClient } from '../helpers/server.js';
 
 /**
@@ -29,14 +29,6 @@ while :; do
   curl -s -o /dev/null -X POST "$api/$id/response" -d '"pulled and ran"'
 done
 `;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForRegistry(url: string): Promise<void> {
   const deadline = Date.now() + 20_000;
