@@ -19,7 +19,7 @@ import { HttpClient } from './http-client.js';
 import { createBody, LambdaHttp, NODE, noopZip, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { parsePlan, type Plan } from './options.js';
 import { Report } from './report.js';
-import { coldAndWarm, type Side } from './server-pair.js';
+import { coldAndWarm, pairRow, type Side } from './server-pair.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
 
 const COLD_TARGET_MS = 1500;
@@ -96,15 +96,14 @@ async function benchRuntime(
     warmProcess: figures.warmBaseline,
   };
   const row = (metric: string, d: Summary, p: Summary, target: string, pass: boolean) =>
-    report.add({
+    pairRow(report, {
       section,
       metric,
-      value: fmtMs(d.p50),
-      baseline: `process executor ${fmtMs(p.p50)}`,
-      ratio: d.p50 / p.p50,
+      subject: d,
+      baseline: p,
+      baselineName: 'process executor',
       target,
       pass,
-      note: `p90 ${fmtMs(d.p90)} vs ${fmtMs(p.p90)}; n=${d.n}`,
     });
   row(
     'cold start (first Invoke), p50',
@@ -139,15 +138,8 @@ async function benchRemote(
     const figures = await coldAndWarm(plan, NODE, 'rm', remote, local);
     const section =
       'Docker executor: remote engine (copy + attach) vs local (bind mounts + FIFOs), Node.js';
-    const row = (metric: string, r: Summary, l: Summary) =>
-      report.add({
-        section,
-        metric,
-        value: fmtMs(r.p50),
-        baseline: `local engine ${fmtMs(l.p50)}`,
-        ratio: r.p50 / l.p50,
-        note: `p90 ${fmtMs(r.p90)} vs ${fmtMs(l.p90)}; n=${r.n}`,
-      });
+    const row = (metric: string, subject: Summary, baseline: Summary) =>
+      pairRow(report, { section, metric, subject, baseline, baselineName: 'local engine' });
     row('cold start (first Invoke), p50', figures.coldSubject, figures.coldBaseline);
     row('warm Invoke, p50', figures.warmSubject, figures.warmBaseline);
     return { ...figures };

@@ -15,7 +15,7 @@ import { HttpClient } from './http-client.js';
 import { LambdaHttp, NODE, PYTHON, type RuntimeSpec } from './lambda-api.js';
 import { parsePlan, type Plan } from './options.js';
 import { Report } from './report.js';
-import { coldAndWarm, type Side } from './server-pair.js';
+import { coldAndWarm, pairRow, type Side } from './server-pair.js';
 import { fmtMs, type Summary } from './stats.js';
 
 const COLD_EXTRA_TARGET_MS = 25;
@@ -74,15 +74,15 @@ async function benchRuntime(
   const extraCold = s.coldOn.p50 - s.coldOff.p50;
   const extraWarm = s.warmOn.p50 - s.warmOff.p50;
   const row = (metric: string, onS: Summary, offS: Summary, target: string, pass: boolean) =>
-    report.add({
+    pairRow(report, {
       section,
       metric,
-      value: fmtMs(onS.p50),
-      baseline: `sandbox none ${fmtMs(offS.p50)}`,
-      ratio: onS.p50 / offS.p50,
+      subject: onS,
+      baseline: offS,
+      baselineName: 'sandbox none',
       target,
       pass,
-      note: `+${fmtMs(onS.p50 - offS.p50)} p50; p90 ${fmtMs(onS.p90)} vs ${fmtMs(offS.p90)}; n=${onS.n}`,
+      notePrefix: `+${fmtMs(onS.p50 - offS.p50)} p50; `,
     });
   row(
     'cold start (first Invoke), p50',

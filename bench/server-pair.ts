@@ -2,7 +2,8 @@ import type { RunningServer } from '../src/server.js';
 import type { HttpClient } from './http-client.js';
 import { createBody, noopZip, type LambdaHttp, type RuntimeSpec } from './lambda-api.js';
 import type { Plan } from './options.js';
-import { summarize, type Summary } from './stats.js';
+import type { Report } from './report.js';
+import { fmtMs, summarize, type Summary } from './stats.js';
 
 /** One of two servers compared in the same run (docker vs process, sandbox vs none). */
 export interface Side {
@@ -70,4 +71,31 @@ export async function coldAndWarm(
     warmSubject: summarize(warm.subject),
     warmBaseline: summarize(warm.baseline),
   };
+}
+
+/** A table row of one pair's p50s, the subject beside its baseline, with the p90s and count. */
+export function pairRow(
+  report: Report,
+  row: {
+    section: string;
+    metric: string;
+    subject: Summary;
+    baseline: Summary;
+    baselineName: string;
+    target?: string;
+    pass?: boolean;
+    notePrefix?: string;
+  },
+): void {
+  const { subject, baseline } = row;
+  report.add({
+    section: row.section,
+    metric: row.metric,
+    value: fmtMs(subject.p50),
+    baseline: `${row.baselineName} ${fmtMs(baseline.p50)}`,
+    ratio: subject.p50 / baseline.p50,
+    target: row.target,
+    pass: row.pass,
+    note: `${row.notePrefix ?? ''}p90 ${fmtMs(subject.p90)} vs ${fmtMs(baseline.p90)}; n=${subject.n}`,
+  });
 }
