@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidParameter } from './errors.js';
 import { ALL_RUNTIMES } from './runtimes.js';
 import { Constraints } from './validation.js';
 
@@ -100,4 +101,15 @@ export function checkStatementId(statementId: string): void {
     .length(statementId, 'statementId', 1, 100)
     .pattern(statementId, 'statementId', /^([a-zA-Z0-9-_]+)$/)
     .check();
+}
+
+/** AWS: a function's code and all its layers, unzipped, fit in 250 MB (262,144,000 bytes). */
+export const MAX_CODE_WITH_LAYERS_BYTES = 262_144_000;
+
+export function checkCodeWithLayersSize(totalBytes: number): void {
+  if (totalBytes > MAX_CODE_WITH_LAYERS_BYTES) {
+    throw invalidParameter(
+      `Function code combined with layers exceeds the maximum allowed size of ${MAX_CODE_WITH_LAYERS_BYTES} bytes. The actual size is ${totalBytes} bytes.`,
+    );
+  }
 }

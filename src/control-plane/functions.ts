@@ -30,7 +30,7 @@ import { codePackage, HOT_RELOAD_SHA256, type CodePackage } from './code-source.
 import { imageCode, imageConfigResponse, type ImageCode, type ImageSource } from './image-code.js';
 import type { FunctionLifecycle } from './function-lifecycle.js';
 import { toConfiguration, type FunctionConfiguration, type ViewOptions } from './function-view.js';
-import { checkLayerReferences, layerSizes } from './layer-references.js';
+import { checkCodeWithLayers, checkLayerReferences, layerSizes } from './layer-references.js';
 import { effectiveQualifier, LATEST, publishVersion, resolveVersion } from './versions.js';
 
 /** Told when a function's code or configuration changes, so running environments can be retired. */
@@ -81,12 +81,13 @@ export class FunctionService {
     const stored = source
       ? await this.storePackage(source)
       : await imageCode(this.images, imageUri as string);
-    const created = (await this.storeCode(stored.sha256, () =>
-      this.store.mutateFunction(ns, ref.name, (current) => {
+    const created = (await this.storeCode(stored.sha256, async () => {
+      await checkCodeWithLayers(this.store, this.code, stored.unzippedBytes, input.Layers ?? []);
+      return this.store.mutateFunction(ns, ref.name, (current) => {
         if (current) throw conflict(`Function already exist: ${ref.name}`);
         return this.newRecord(ns, ref.name, input, stored);
-      }),
-    )) as FunctionRecord;
+      });
+    })) as FunctionRecord;
     this.lifecycle.settle(ns, ref.name, stored.sha256);
     const version = input.Publish ? created.versions['1'] : created.latest;
     return this.view(created, version ?? created.latest, { qualifiedArn: false });
@@ -160,11 +161,17 @@ export class FunctionService {
       hotReloadFolder: stored.folder,
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
-    if (input.DryRun) return this.dryRunView(current, changes);
+    const withLayers = () =>
+      checkCodeWithLayers(this.store, this.code, stored.unzippedBytes, current.latest.Layers);
+    if (input.DryRun) {
+      await withLayers();
+      return this.dryRunView(current, changes);
+    }
     const previous = current.latest.CodeSha256;
-    const updated = await this.storeCode(stored.sha256, () =>
-      this.applyUpdate(ns, ref.name, input.RevisionId, changes, input.Publish ?? false),
-    );
+    const updated = await this.storeCode(stored.sha256, async () => {
+      await withLayers();
+      return this.applyUpdate(ns, ref.name, input.RevisionId, changes, input.Publish ?? false);
+    });
     await this.releaseUnused([previous]);
     return updated;
   }
@@ -238,6 +245,10 @@ export class FunctionService {
     this.refuseBusy(ns, current, input.RevisionId);
     checkPackageFields(current.latest.PackageType, input);
     await checkLayerReferences(this.store, ns, input.Layers);
+    if (input.Layers) {
+      const codeBytes = await this.code.unzippedBytes(current.latest.CodeSha256);
+      await checkCodeWithLayers(this.store, this.code, codeBytes, input.Layers);
+    }
     const changes = {
       ...configChanges(input),
       ...loggingChanges(current.latest.LoggingConfig, input.LoggingConfig),

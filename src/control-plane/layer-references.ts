@@ -1,5 +1,6 @@
 import { layerArn, type Namespace } from '../aws/arn.js';
 import { invalidParameter } from '../aws/errors.js';
+import { checkCodeWithLayersSize } from '../aws/layer-rules.js';
 import { parseLayerVersionArn } from '../aws/names.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
@@ -40,6 +41,24 @@ export async function checkLayerReferences(
     if (!sameNamespace(ns, ref.ns) && !grantsUse(found.version.policy, ns.account))
       throw accessDenied(ns, 'GetLayerVersion', ref.arn);
   }
+}
+
+/**
+ * AWS's 250 MB rule for a function's code (`codeBytes` unzipped) with its layers, checked on
+ * CreateFunction, UpdateFunctionCode and UpdateFunctionConfiguration.
+ */
+export async function checkCodeWithLayers(
+  store: MetadataStore,
+  code: CodeStore,
+  codeBytes: number,
+  arns: readonly string[],
+): Promise<void> {
+  let total = codeBytes;
+  for (const arn of arns) {
+    const found = await layerVersionOf(store, arn);
+    if (found) total += await code.unzippedBytes(found.CodeSha256);
+  }
+  checkCodeWithLayersSize(total);
 }
 
 /**

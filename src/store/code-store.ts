@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { extractZip, validateZip, type ZipSummary } from './zip.js';
+import { declaredUnzippedBytes, extractZip, validateZip, type ZipSummary } from './zip.js';
 
 export interface StoredCode {
   /** Base64 of the SHA-256, as AWS reports CodeSha256. */
@@ -75,6 +75,20 @@ export class CodeStore {
       if (entry.split('-').includes(part))
         await fs.rm(path.join(this.root, 'merged', entry), { recursive: true, force: true });
     }
+  }
+
+  /**
+   * A stored package's unzipped size, from its central directory (derived, not kept: the blob is
+   * the truth). 0 for what is not a blob here (a hot-reload folder, an image's digest).
+   */
+  async unzippedBytes(sha256: string): Promise<number> {
+    let zip: Buffer;
+    try {
+      zip = await fs.readFile(this.blobPath(sha256));
+    } catch {
+      return 0;
+    }
+    return declaredUnzippedBytes(zip);
   }
 
   blobPath(sha256: string): string {

@@ -249,6 +249,11 @@ function openZip(zip: Buffer): Promise<yauzl.ZipFile> {
   });
 }
 
+/** The unzipped size a stored (already validated) zip declares in its central directory. */
+export async function declaredUnzippedBytes(zip: Buffer): Promise<number> {
+  return (await summarize(zip, AWS_ZIP_LIMITS)).unzippedBytes;
+}
+
 /** Entry count and declared sizes from the central directory (checked at first extraction). */
 async function summarize(zip: Buffer, limits: ZipLimits): Promise<ZipSummary> {
   try {
