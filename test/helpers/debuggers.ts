@@ -29,17 +29,28 @@ export async function inspectorTargets(port: number, ms = 20_000): Promise<Inspe
  * Attaches a Chrome DevTools Protocol client, as an IDE does: connects to the target's
  * WebSocket and sends Runtime.runIfWaitingForDebugger. The client is a separate node (this one
  * has no WebSocket without a flag) that stays attached until closed.
+ *
+ * The inspector listens from the runtime's start (NODE_OPTIONS=--inspect), a moment before our
+ * bootstrap starts waiting; a request that arrives in that moment releases nothing, and the runtime
+ * would wait for ever (a loaded host widens the moment). So the client also releases the runtime
+ * when it says that it waits (NodeRuntime.waitingForDebugger).
  */
 export async function attachInspector(port: number): Promise<{ close(): Promise<void> }> {
   const [target] = await inspectorTargets(port);
   if (!target) throw new Error(`inspector on ${port} lists no target`);
   const script = `
     const ws = new WebSocket(process.argv[1]);
+    const release = (id) => ws.send(JSON.stringify({ id, method: 'Runtime.runIfWaitingForDebugger' }));
     ws.onopen = () => {
       ws.send(JSON.stringify({ id: 1, method: 'Runtime.enable' }));
-      ws.send(JSON.stringify({ id: 2, method: 'Runtime.runIfWaitingForDebugger' }));
+      ws.send(JSON.stringify({ id: 2, method: 'NodeRuntime.enable' }));
+      release(3);
     };
-    ws.onmessage = (m) => { if (JSON.parse(m.data).id === 2) console.log('attached'); };
+    ws.onmessage = (m) => {
+      const message = JSON.parse(m.data);
+      if (message.id === 3) console.log('attached');
+      if (message.method === 'NodeRuntime.waitingForDebugger') release(4);
+    };
     ws.onerror = (e) => { console.error(String(e.message ?? e)); process.exit(1); };`;
   const child = spawn(
     process.execPath,

@@ -10,6 +10,13 @@ import { ROLE } from './server.js';
 
 export type Files = Record<string, string | Buffer> | ZipEntryInput[];
 
+/**
+ * Waiter timing for `waitUntilFunction…V2({ client, ...WAIT }, …)`. The SDK's defaults poll again
+ * only after a second, sized for AWS, where Pending lasts seconds; ours ends once the code is
+ * extracted, milliseconds later, so each wait would otherwise be a second of idling.
+ */
+export const WAIT = { maxWaitTime: 30, minDelay: 0.02, maxDelay: 0.5 };
+
 /** Creates a function from files and waits until it is Active, as a careful AWS user would. */
 export async function deploy(
   client: LambdaClient,
@@ -27,7 +34,7 @@ export async function deploy(
       ...options,
     }),
   );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+  await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: name });
 }
 
 export interface Invoked {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { buildZip } from '../helpers/zip-builder.js';
 import { lambdaClient, ROLE, startTestServer, type Caller } from '../helpers/server.js';
+import { WAIT } from '../helpers/functions.js';
 
 const zip = (body = 'exports.handler = async (e) => e;') => buildZip({ 'index.js': body });
 const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('base64');
@@ -67,7 +68,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       assert.deepEqual(created.EphemeralStorage, { Size: 512 });
       assert.deepEqual(created.Architectures, ['x86_64']);
 
-      await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'lifecycle' });
+      await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'lifecycle' });
       const got = await client.send(new GetFunctionCommand({ FunctionName: 'lifecycle' }));
       assert.equal(got.Configuration?.State, 'Active');
       assert.equal(got.Configuration?.LastUpdateStatus, 'Successful');
@@ -83,7 +84,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       assert.equal(updated.CodeSha256, sha256(newCode));
       assert.equal(updated.LastUpdateStatus, 'InProgress');
       assert.notEqual(updated.RevisionId, got.Configuration?.RevisionId);
-      await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'lifecycle' });
+      await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'lifecycle' });
 
       const configured = await client.send(
         new UpdateFunctionConfigurationCommand({
@@ -96,7 +97,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
         }),
       );
       assert.equal(configured.MemorySize, 256);
-      await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'lifecycle' });
+      await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'lifecycle' });
       const config = await client.send(
         new GetFunctionConfigurationCommand({ FunctionName: 'lifecycle' }),
       );
@@ -158,7 +159,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
   it('accepts every name form AWS accepts', async () => {
     const client = lambdaClient(server.url, CALLERS[0]);
     await createFunction(client, 'forms');
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'forms' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'forms' });
     for (const name of [
       'forms',
       'forms:$LATEST',
@@ -209,7 +210,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
           err instanceof ResourceConflictException &&
           /currently in the following state: Pending/.test(err.message),
       );
-      await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'busy' });
+      await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'busy' });
       await client.send(
         new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 }),
       );
@@ -220,7 +221,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
           err.message ===
             'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:busy',
       );
-      await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'busy' });
+      await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'busy' });
       const done = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'busy' }));
       assert.equal(done.Timeout, 5);
     } finally {
@@ -231,7 +232,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
   it('publishes a version from UpdateFunctionCode, honours RevisionId and DryRun', async () => {
     const client = lambdaClient(server.url);
     await createFunction(client, 'publisher');
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'publisher' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'publisher' });
     const current = await client.send(
       new GetFunctionConfigurationCommand({ FunctionName: 'publisher' }),
     );
@@ -270,7 +271,7 @@ describe('function control plane through @aws-sdk/client-lambda', () => {
       published.FunctionArn,
       'arn:aws:lambda:us-east-1:000000000000:function:publisher:1',
     );
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'publisher' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'publisher' });
     const v1 = await client.send(
       new GetFunctionConfigurationCommand({ FunctionName: 'publisher', Qualifier: '1' }),
     );

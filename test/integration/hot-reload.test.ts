@@ -12,7 +12,7 @@ import {
   waitUntilFunctionUpdatedV2,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { invoke } from '../helpers/functions.js';
+import { invoke, WAIT } from '../helpers/functions.js';
 import { ROLE, useTestServer, type TestServer } from '../helpers/server.js';
 import { fastestOf, untilNewResult } from '../helpers/hot-reload.js';
 
@@ -51,7 +51,7 @@ describe('hot reload through the hot-reload bucket (LocalStack convention)', () 
     );
     assert.equal(created.CodeSha256, 'hot-reloading-hash-not-available');
     assert.equal(created.CodeSize, 0);
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'hot' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'hot' });
     const got = await client.send(new GetFunctionCommand({ FunctionName: 'hot' }));
     assert.equal(got.Configuration?.CodeSha256, 'hot-reloading-hash-not-available');
     assert.equal(
@@ -87,7 +87,7 @@ describe('hot reload through the hot-reload bucket (LocalStack convention)', () 
         Code: { S3Bucket: 'hot-reload', S3Key: dir },
       }),
     );
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'hot-nested' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'hot-nested' });
     assert.equal((await invoke(client, 'hot-nested')).json, 1);
     const { best, all } = await fastestOf(3, (i) =>
       untilNewResult(
@@ -111,7 +111,7 @@ describe('hot reload through the hot-reload bucket (LocalStack convention)', () 
         Code: { S3Bucket: 'hot-reload', S3Key: dir },
       }),
     );
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'hot-moved' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'hot-moved' });
     assert.equal((await invoke(client, 'hot-moved')).json, 'from folder');
     await client.send(
       new UpdateFunctionCodeCommand({
@@ -120,7 +120,7 @@ describe('hot reload through the hot-reload bucket (LocalStack convention)', () 
         S3Key: other,
       }),
     );
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'hot-moved' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'hot-moved' });
     assert.equal((await invoke(client, 'hot-moved')).json, 'other folder');
   });
 
@@ -183,7 +183,7 @@ describe('hot reload through the hot-reload bucket (LocalStack convention)', () 
         Layers: [layer.LayerVersionArn as string],
       }),
     );
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'hot-layered' });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: 'hot-layered' });
     assert.equal((await invoke(client, 'hot-layered')).json, 'hello');
     const { best, all } = await fastestOf(3, (i) =>
       untilNewResult(

@@ -16,7 +16,7 @@ import {
   type CreateFunctionCommandInput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { deploy, invoke } from '../helpers/functions.js';
+import { deploy, invoke, WAIT } from '../helpers/functions.js';
 import { executorsUnderTest } from '../helpers/executors.js';
 import { lambdaClient, ROLE, startTestServer, useTestServer } from '../helpers/server.js';
 import { aws } from '../helpers/cli.js';
@@ -122,7 +122,7 @@ async function createImageFunction(
       ...extra,
     }),
   );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+  await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: name });
   return created;
 }
 
@@ -196,7 +196,7 @@ describe('PackageType Image functions', { skip: docker.skip }, () => {
       new UpdateFunctionCodeCommand({ FunctionName: 'pinned', ImageUri: IMAGES.pinned }),
     );
     assert.equal(updated.CodeSha256, imageId(IMAGES.v2));
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'pinned' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'pinned' });
     assert.equal(((await invoke(client, 'pinned')).json as { version: string }).version, 'v2');
   });
 
@@ -209,7 +209,7 @@ describe('PackageType Image functions', { skip: docker.skip }, () => {
     assert.equal(dryRun.CodeSha256, imageId(IMAGES.v2));
     assert.equal(((await invoke(client, 'img')).json as { version: string }).version, 'v1');
     await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'img', ImageUri: IMAGES.v2 }));
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'img' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'img' });
     const got = await client.send(new GetFunctionCommand({ FunctionName: 'img' }));
     assert.equal(got.Code?.ImageUri, IMAGES.v2);
     assert.equal(got.Configuration?.CodeSha256, imageId(IMAGES.v2));
@@ -228,7 +228,7 @@ describe('PackageType Image functions', { skip: docker.skip }, () => {
     assert.deepEqual(updated.ImageConfigResponse, {
       ImageConfig: { Command: ['index.other'], WorkingDirectory: '/tmp' },
     });
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'img' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'img' });
     assert.deepEqual((await invoke(client, 'img')).json, { other: 'v2' });
     const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'img' }));
     assert.deepEqual(config.ImageConfigResponse?.ImageConfig?.Command, ['index.other']);
@@ -252,7 +252,7 @@ describe('PackageType Image functions', { skip: docker.skip }, () => {
         ImageConfig: { EntryPoint: ['/usr/local/bin/bootstrap', 'extra'], WorkingDirectory: '/' },
       }),
     );
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'custom' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'custom' });
     assert.deepEqual((await invoke(client, 'custom', 1)).json, {
       handler: 'greet.handler',
       pwd: '/',

@@ -6,7 +6,7 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { deploy, invoke } from '../helpers/functions.js';
+import { deploy, invoke, WAIT } from '../helpers/functions.js';
 import { newMarker, processesWithMarker, waitUntilGone } from '../helpers/processes.js';
 import { executorsUnderTest, type ExecutorUnderTest } from '../helpers/executors.js';
 import { lambdaClient, startTestServer } from '../helpers/server.js';
@@ -358,7 +358,7 @@ function nodejsSuite(executor: ExecutorUnderTest): void {
         Environment: { Variables: marker },
       }),
     );
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'warm' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'warm' });
     const third = (await invoke(client, 'warm')).json as { n: number; env: string };
     assert.notEqual(third.env, first.env);
     assert.equal(third.n, 1);

@@ -22,7 +22,7 @@ import {
   type PublishLayerVersionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { detectSandbox } from '../../src/executors/process/detect.js';
-import { deploy, invoke, type Files } from '../helpers/functions.js';
+import { deploy, invoke, WAIT, type Files } from '../helpers/functions.js';
 import {
   lambdaClient,
   ROLE,
@@ -75,7 +75,7 @@ async function restart(client: LambdaClient, name: string, description: string):
   await client.send(
     new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: description }),
   );
-  await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+  await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: name });
 }
 
 const CJS = { 'index.js': "exports.handler = async () => require('greet')();" };
@@ -630,7 +630,7 @@ describe('functions using layers', () => {
     assert.deepEqual(updated.Layers, [
       { Arn: two.LayerVersionArn, CodeSize: two.Content?.CodeSize },
     ]);
-    await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'with-layers' });
+    await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'with-layers' });
     assert.equal((await invoke(client, 'with-layers')).json, 'v2');
   });
 

@@ -28,7 +28,7 @@ import {
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { deploy } from '../helpers/functions.js';
+import { deploy, WAIT } from '../helpers/functions.js';
 import { lambdaClient, ROLE, type TestServer, useTestServer } from '../helpers/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
 
@@ -62,7 +62,7 @@ async function deployWithVersions(client: LambdaClient, name: string): Promise<v
       Publish: true,
     }),
   );
-  await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+  await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: name });
 }
 
 const permission = (

@@ -286,15 +286,22 @@ describe('InvokeWithResponseStream through @aws-sdk/client-lambda', () => {
   });
 
   it('refuses a buffered response over 6 MB from a streaming function, as Invoke does', async () => {
-    await deploy(client, 'big', {
-      'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+    // Streaming 200 MB (below) takes seconds on a loaded host: the size limit must end it, not
+    // the default 3 s timeout.
+    await deploy(
+      client,
+      'big',
+      {
+        'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, stream) => {
         const mb = Buffer.alloc(1024 * 1024, 97);
         for (let i = 0; i < event.mb; i++) {
           if (!stream.write(mb)) await new Promise((r) => stream.once('drain', r));
         }
         stream.end();
       });`,
-    });
+      },
+      { Timeout: 30 },
+    );
     const tooBig = await invoke(client, 'big', { mb: 7 });
     assert.equal(tooBig.functionError, 'Unhandled');
     assert.deepEqual(tooBig.json, {

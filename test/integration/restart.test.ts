@@ -9,6 +9,7 @@ import {
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { buildZip } from '../helpers/zip-builder.js';
 import { lambdaClient, ROLE, startTestServer } from '../helpers/server.js';
+import { WAIT } from '../helpers/functions.js';
 
 describe('a restarted server on the same data dir', () => {
   const closers: Array<() => Promise<void>> = [];
@@ -36,7 +37,7 @@ describe('a restarted server on the same data dir', () => {
           Publish: i === 0,
         }),
       );
-      await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+      await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: name });
     }
     const before = await client.send(new ListFunctionsCommand({ FunctionVersion: 'ALL' }));
     await first.close();

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateFunctionCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { deploy, invoke } from '../helpers/functions.js';
+import { deploy, invoke, WAIT } from '../helpers/functions.js';
 import { executorsUnderTest } from '../helpers/executors.js';
 import { lambdaClient, ROLE } from '../helpers/server.js';
 
@@ -168,7 +168,7 @@ describe('the server image', { skip: docker.skip }, () => {
         Role: ROLE,
       }),
     );
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: imageFunction });
+    await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: imageFunction });
     const result = await invoke(client, imageFunction, { n: 1 });
     assert.deepEqual(result.json, { from: 'image', e: { n: 1 } }, `${result.text}\n${logs()}`);
     assert.equal(functionContainers(imageFunction).length, 1);

@@ -25,7 +25,7 @@ import {
   UpdateFunctionCodeCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { deploy, invoke } from '../helpers/functions.js';
+import { deploy, invoke, WAIT } from '../helpers/functions.js';
 import { lambdaClient, startTestServer, type TestServer } from '../helpers/server.js';
 import { buildZip } from '../helpers/zip-builder.js';
 
@@ -73,7 +73,7 @@ async function twoVersions(client: LambdaClient, name: string): Promise<void> {
   await client.send(
     new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: buildZip(reporter('v2')) }),
   );
-  await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+  await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: name });
   await client.send(new PublishVersionCommand({ FunctionName: name }));
 }
 
@@ -120,7 +120,7 @@ describe('versions and aliases through the SDK', () => {
       await client.send(
         new UpdateFunctionCodeCommand({ FunctionName: 'pub', ZipFile: buildZip(reporter('v2')) }),
       );
-      await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'pub' });
+      await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'pub' });
       const second = await client.send(new PublishVersionCommand({ FunctionName: `${ARN}:pub` }));
       assert.equal(second.Version, '2');
       assert.equal(second.Description, 'latest', "$LATEST's description unless one is given");
@@ -178,7 +178,7 @@ describe('versions and aliases through the SDK', () => {
             Publish: true,
           }),
         );
-        await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 30 }, { FunctionName: 'many' });
+        await waitUntilFunctionUpdatedV2({ client, ...WAIT }, { FunctionName: 'many' });
       }
       const all = await client.send(new ListVersionsByFunctionCommand({ FunctionName: 'many' }));
       assert.deepEqual(
