@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test run of `npm test` (after its typecheck and lint): most files two at a time, then, one at
-# a time, the files that measure wall-clock time or load the whole host. Most of a file's time is
-# spent waiting (cold starts, function timeouts, aws CLI and boto3 subprocesses), so a second file
-# fills it; a file in SERIAL would see a peer's load in what it measures, or put its load on a peer.
+# The test run of `npm test` (after its typecheck and lint): the files two at a time, then, one at
+# a time, the files in SERIAL. Much of a file's time is waiting (cold starts, containers, function
+# timeouts, the servers it starts), which a second file fills. A file belongs in SERIAL when it
+# asserts a wall-clock bound that a peer's load could break.
 # Arguments are passed to both runs (e.g. --test-name-pattern=...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,6 @@ SERIAL=(
   test/integration/hot-reload.test.ts         # new code runs within 300 ms of the write
   test/integration/response-streaming.test.ts # each chunk arrives when the function writes it
   test/integration/sam-template.test.ts       # hot reload of a served template within 300 ms
-  test/integration/sandbox.test.ts            # a fork bomb, memory and /tmp limits: loads the host
 )
 
 PARALLEL=()
