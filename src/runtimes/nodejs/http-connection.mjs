@@ -118,11 +118,35 @@ function joined(pending) {
   return pending.chunks[0];
 }
 
-/** Header values as node:http gives them: trimmed, repeats joined with ", ". */
+/** The status line and headers, and how the body that follows them is framed. */
 function parseHead(text) {
   const lines = text.split('\r\n');
   const match = /^HTTP\/(\d\.\d) (\d{3})/.exec(lines[0]);
   if (!match) throw new Error(`bad status line ${JSON.stringify(lines[0].slice(0, 100))}`);
+  const status = Number(match[2]);
+  const headers = parseHeaders(lines);
+  const length = headers['content-length'];
+  if (length !== undefined && !/^\d+$/.test(length)) {
+    throw new Error('bad content-length in response');
+  }
+  const bodyless = status === 204 || status === 304 || status < 200;
+  const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
+  const sized = !bodyless && !chunked && length !== undefined;
+  const untilClose = !bodyless && !chunked && length === undefined;
+  const keepAlive = match[1] !== '1.0' && headers.connection?.toLowerCase() !== 'close';
+  return {
+    status,
+    headers,
+    bodyless,
+    chunked,
+    length: sized ? Number(length) : undefined,
+    untilClose,
+    keepAlive: keepAlive && !untilClose,
+  };
+}
+
+/** Header values as node:http gives them: names in lower case, values trimmed, repeats joined with ", ". */
+function parseHeaders(lines) {
   const headers = {};
   for (let i = 1; i < lines.length; i++) {
     const colon = lines[i].indexOf(':');
@@ -131,23 +155,7 @@ function parseHead(text) {
     const value = lines[i].slice(colon + 1).trim();
     headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
   }
-  const length = headers['content-length'];
-  const status = Number(match[2]);
-  if (length !== undefined && !/^\d+$/.test(length))
-    throw new Error('bad content-length in response');
-  const bodyless = status === 204 || status === 304 || status < 200;
-  const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
-  const untilClose = !bodyless && !chunked && length === undefined;
-  const keepAlive = match[1] !== '1.0' && headers.connection?.toLowerCase() !== 'close';
-  return {
-    status,
-    headers,
-    bodyless,
-    chunked,
-    length: bodyless || chunked || length === undefined ? undefined : Number(length),
-    untilClose,
-    keepAlive: keepAlive && !untilClose,
-  };
+  return headers;
 }
 
 /** The body if all of it is in `data`, else undefined (a body up to the close is never complete here). */
