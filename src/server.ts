@@ -196,8 +196,9 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
 
   const permissions = new PermissionService(store);
   const operations: Operation[] = [
-    ...functionOperations(functions, store, config.accountConcurrency),
+    // First: express tries the routes in order, and Invoke is by far the most frequent request.
     ...invokeOperations(invocations),
+    ...functionOperations(functions, store, config.accountConcurrency),
     ...invokeWithResponseStreamOperations(invocations),
     ...concurrencyOperations(concurrency),
     ...provisionedConcurrencyOperations(provisioned),

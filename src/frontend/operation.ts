@@ -40,6 +40,8 @@ export function mount(app: Express, operations: readonly Operation[]): void {
 
 /** A single-valued query parameter, as the SDKs send them. */
 export function queryString(req: Request, name: string): string | undefined {
+  // req.query parses the query string again at every access, and most requests have none.
+  if (!req.originalUrl.includes('?')) return undefined;
   const value = req.query[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -23,10 +23,9 @@ export function requestContext(defaultRegion: string) {
 
 function namespaceFrom(req: Request, defaultRegion: string): Namespace {
   const auth = req.headers.authorization ?? '';
-  const presigned =
-    typeof req.query['X-Amz-Credential'] === 'string'
-      ? `Credential=${req.query['X-Amz-Credential']}`
-      : '';
+  // req.query parses the query string again at every access, and most requests have none.
+  const credential = req.originalUrl.includes('?') ? req.query['X-Amz-Credential'] : undefined;
+  const presigned = typeof credential === 'string' ? `Credential=${credential}` : '';
   const scope = CREDENTIAL.exec(auth) ?? CREDENTIAL.exec(presigned);
   if (!scope) return { account: DEFAULT_ACCOUNT, region: defaultRegion };
   const [, accessKey, region] = scope as unknown as [string, string, string];

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../aws/formats.js';
 
 /** What the request says about the URL, once the router has found it. */
 export interface UrlRequest {
@@ -101,7 +101,7 @@ function eventHeaders(req: IncomingMessage, url: UrlRequest): Record<string, str
   const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   // Headers AWS's front end adds (the TLS ones do not apply: this endpoint is plain HTTP).
   headers['x-amzn-trace-id'] ??=
-    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomHex(12)}`;
   headers['x-forwarded-for'] = headers['x-forwarded-for']
     ? `${headers['x-forwarded-for']}, ${sourceIp}`
     : sourceIp;

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { functionArn, type Namespace } from '../aws/arn.js';
+import { randomHex } from '../aws/formats.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { FunctionRecord, VersionRecord } from '../store/records.js';
 import type { CounterService } from '../workers/counter-service.js';
@@ -58,6 +58,6 @@ export class FunctionRunner {
 /** X-Ray's trace header format: Root=1-<epoch seconds hex>-<96 bits hex>;Parent=<64 bits>;Sampled=0. */
 function traceId(): string {
   const seconds = Math.floor(Date.now() / 1000).toString(16);
-  const random = randomBytes(20).toString('hex');
+  const random = randomHex(20);
   return `Root=1-${seconds}-${random.slice(0, 24)};Parent=${random.slice(24)};Sampled=0`;
 }

@@ -263,6 +263,7 @@ export class WorkerManager implements FunctionObserver {
   // ---- provisioned concurrency ----
 
   private provisionedFor(target: InvokeTarget): ProvisionedSet | undefined {
+    if (this.provisioned.size === 0) return undefined; // spares the keys' strings on every invoke
     const set = this.provisioned.get(poolKey(target.ns, target.functionName, target.version));
     return set && set.fingerprint === fingerprintOf(target.version) ? set : undefined;
   }

@@ -17,6 +17,14 @@ import {
   type StubInvocation,
   writeTaskRoot,
 } from '../helpers/runtime-api-stub.js';
+import {
+  ACCEPTED,
+  invocationHeaders,
+  rawResponse,
+  startScriptedApi,
+  waitForRequests,
+  type Responder,
+} from '../helpers/scripted-runtime-api.js';
 
 const BOOTSTRAP = fileURLToPath(
   new URL('../../src/runtimes/nodejs/bootstrap.mjs', import.meta.url),
@@ -683,4 +691,157 @@ test('AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=1 leaves no awslambda global', async
     handler: 'index.handler',
   });
   assert.equal(withGlobal.body, '["function","function"]');
+});
+
+// --- The bootstrap's own HTTP client (src/runtimes/nodejs/http-connection.mjs) ---------------------
+// The stub above speaks through node:http, which always sends a Content-Length (as the real
+// Runtime API does). These tests script the raw bytes of each response instead, to cover what the
+// client must also get right: chunked bodies, bodies that end at the close, dropped connections.
+
+const NEXT = protocol.paths.next;
+const ECHO_HANDLER: RuntimeOptions = {
+  files: {
+    'index.js': `exports.handler = async (event, context) => {
+      await new Promise((resolve) => setTimeout(resolve, (event.sleep ?? 0) * 1000));
+      return { event, id: context.awsRequestId, hasDeadline: context.getRemainingTimeInMillis() > 0 };
+    };`,
+  },
+  handler: 'index.handler',
+};
+
+/** The bootstrap against a scripted Runtime API; resolves its exit code once it has exited. */
+async function startScripted(t: TestContext, respond: Responder) {
+  const api = await startScriptedApi(respond);
+  const taskRoot = await writeTaskRoot('asimov-nodejs-', ECHO_HANDLER.files);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    ...lambdaVariables(taskRoot, path.dirname(BOOTSTRAP), api.address, ECHO_HANDLER.handler),
+  };
+  const child = spawn(process.execPath, [BOOTSTRAP], { cwd: taskRoot, env, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await api.close();
+    await rm(taskRoot, { recursive: true, force: true });
+  });
+  return { requests: api.requests, address: api.address, child, exited };
+}
+
+test('HTTP: chunked bodies, split anywhere, with extensions, trailers and any header case', async (t) => {
+  const event = Buffer.from(JSON.stringify({ text: 'chunked ✓ across a boundary', n: [1, 2, 3] }));
+  const split = event.indexOf('✓') + 1; // in the middle of the character's UTF-8 bytes
+  let polls = 0;
+  const { requests, address } = await startScripted(t, async (request, socket) => {
+    if (request.path !== NEXT) {
+      // The 202 is chunked too: it must be read to its end for the connection to be reused.
+      socket.write('HTTP/1.1 202 Accepted\r\ntransfer-encoding: Chunked\r\n\r\n');
+      socket.write('f\r\n{"status":"OK"}\r\n0\r\n\r\n');
+      return;
+    }
+    if (++polls > 1) return; // the next poll just waits
+    const head = rawResponse('200 OK', [
+      ...invocationHeaders('req-chunked'),
+      'Transfer-Encoding: chunked',
+    ]);
+    const chunk = (data: Buffer, extension = '') =>
+      Buffer.concat([
+        Buffer.from(`${data.length.toString(16)}${extension}\r\n`),
+        data,
+        Buffer.from('\r\n'),
+      ]);
+    const bytes = Buffer.concat([
+      Buffer.from(head, 'latin1'),
+      chunk(event.subarray(0, split), ';name="value"'),
+      chunk(event.subarray(split)),
+      Buffer.from('0\r\nX-Trailer: ignored\r\n\r\n'),
+    ]);
+    // A few bytes at a time, so lines, chunk sizes and chunks arrive in pieces.
+    for (let i = 0; i < bytes.length; i += 7) {
+      socket.write(bytes.subarray(i, i + 7));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  });
+
+  const [poll, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.equal(poll?.headers.host, address);
+  assert.equal(post?.path, protocol.paths.response.replace('{requestId}', 'req-chunked'));
+  assert.deepEqual(JSON.parse(post?.body ?? ''), {
+    event: JSON.parse(event.toString()),
+    id: 'req-chunked',
+    hasDeadline: true,
+  });
+  assert.equal(nextPoll?.path, NEXT);
+  // Everything went over the one kept-alive connection.
+  assert.deepEqual(
+    requests.map((r) => r.connection),
+    [1, 1, 1],
+  );
+});
+
+test('HTTP: a body that ends at the close is read whole, then a new connection is opened', async (t) => {
+  let polls = 0;
+  const { requests } = await startScripted(t, (request, socket) => {
+    if (request.path !== NEXT) return void socket.write(ACCEPTED);
+    if (++polls > 1) return;
+    socket.end(
+      rawResponse('200 OK', [...invocationHeaders('req-close'), 'Connection: close'], '{"x": 1}'),
+    );
+  });
+  const [, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.deepEqual(JSON.parse(post?.body ?? ''), {
+    event: { x: 1 },
+    id: 'req-close',
+    hasDeadline: true,
+  });
+  assert.equal(post?.connection, 2);
+  assert.equal(nextPoll?.connection, 2);
+});
+
+test('HTTP: a kept-alive connection dropped while idle is not used again', async (t) => {
+  let polls = 0;
+  const { requests, child } = await startScripted(t, (request, socket) => {
+    if (request.path !== NEXT) return void socket.write(ACCEPTED);
+    if (++polls > 1) return;
+    const body = '{"sleep": 0.3}';
+    socket.write(
+      rawResponse(
+        '200 OK',
+        [...invocationHeaders('req-idle'), `Content-Length: ${body.length}`],
+        body,
+      ),
+    );
+    // An idle timeout on the server's side, while the handler is still running.
+    setTimeout(() => socket.destroy(), 50);
+  });
+  const [poll, post, nextPoll] = await waitForRequests(requests, 3);
+  assert.equal(poll?.connection, 1);
+  assert.equal(post?.path, protocol.paths.response.replace('{requestId}', 'req-idle'));
+  assert.equal(post?.connection, 2);
+  assert.equal(JSON.parse(post?.body ?? '').id, 'req-idle');
+  assert.equal(nextPoll?.connection, 2);
+  assert.equal(child.exitCode, null);
+});
+
+test('HTTP: a request is sent again only once', async (t) => {
+  const { requests, exited } = await startScripted(t, (request, socket) => {
+    if (request.path !== NEXT) return void socket.destroy(); // every post is dropped unanswered
+    const body = '{}';
+    socket.write(
+      rawResponse(
+        '200 OK',
+        [...invocationHeaders('req-drop'), `Content-Length: ${body.length}`],
+        body,
+      ),
+    );
+  });
+  assert.equal(await exited, 1);
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.connection]),
+    [
+      ['GET', 1],
+      ['POST', 1],
+      ['POST', 2],
+    ],
+  );
 });

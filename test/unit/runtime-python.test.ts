@@ -5,7 +5,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +16,15 @@ import {
   type RuntimePost,
   writeTaskRoot,
 } from '../helpers/runtime-api-stub.js';
+import {
+  ACCEPTED,
+  invocationHeaders,
+  rawResponse,
+  startScriptedApi as startScripted,
+  waitForRequests,
+  type RawRequest,
+  type Responder,
+} from '../helpers/scripted-runtime-api.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../src/runtimes/python/bootstrap.py', import.meta.url));
 // Resolved once: a version manager's shim (pyenv) can cost more per start than the runtime itself.
@@ -519,75 +527,15 @@ test('sys.exit in the handler ends the process without a post', async (t) => {
 // Runtime API does). These tests script the raw bytes of each response instead, to cover what the
 // client must also get right: chunked bodies, bodies that end at the close, dropped connections.
 
-interface RawRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  /** Which TCP connection it came on, counting from 1. */
-  connection: number;
-}
-
-type Responder = (request: RawRequest, socket: net.Socket) => void | Promise<void>;
-
-/** A Runtime API over plain TCP: `respond` writes whatever bytes it likes for each request. */
+/** A scripted Runtime API (test/helpers/scripted-runtime-api.ts) with the bootstrap started against it. */
 async function startScriptedApi(
   t: TestContext,
   options: RuntimeOptions,
   respond: Responder,
 ): Promise<{ requests: RawRequest[]; address: string; runtime: Omit<Runtime, 'stub'> }> {
-  const requests: RawRequest[] = [];
-  const sockets = new Set<net.Socket>();
-  let connections = 0;
-  const server = net.createServer((socket) => {
-    const connection = ++connections;
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const headEnd = buffer.indexOf('\r\n\r\n');
-        if (headEnd < 0) return;
-        const [requestLine = '', ...lines] = buffer
-          .subarray(0, headEnd)
-          .toString('latin1')
-          .split('\r\n');
-        const headers = Object.fromEntries(
-          lines.map((line) => {
-            const colon = line.indexOf(':');
-            return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-          }),
-        );
-        const bodyEnd = headEnd + 4 + Number(headers['content-length'] ?? 0);
-        if (buffer.length < bodyEnd) return;
-        const body = buffer.subarray(headEnd + 4, bodyEnd).toString('utf8');
-        buffer = buffer.subarray(bodyEnd);
-        const [method = '', requestPath = ''] = requestLine.split(' ');
-        const request = { method, path: requestPath, headers, body, connection };
-        requests.push(request);
-        void respond(request, socket);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  const runtime = await spawnBootstrap(t, address, options, async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { requests, address, runtime };
-}
-
-async function waitForRequests(requests: RawRequest[], count: number): Promise<RawRequest[]> {
-  const deadline = Date.now() + 10_000;
-  while (requests.length < count) {
-    if (Date.now() > deadline) assert.fail(`expected ${count} requests, got ${requests.length}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return requests.slice(0, count);
+  const api = await startScripted(respond);
+  const runtime = await spawnBootstrap(t, api.address, options, api.close);
+  return { requests: api.requests, address: api.address, runtime };
 }
 
 const NEXT = protocol.paths.next;
@@ -605,20 +553,6 @@ const ECHO_HANDLER: RuntimeOptions = {
   },
   handler: 'lambda_function.handler',
 };
-
-function rawResponse(status: string, headers: string[], body = ''): string {
-  return [`HTTP/1.1 ${status}`, ...headers, '', body].join('\r\n');
-}
-
-function invocationHeaders(requestId: string): string[] {
-  return [
-    'Content-Type: application/json',
-    `Lambda-Runtime-Aws-Request-Id: ${requestId}`,
-    `LAMBDA-RUNTIME-DEADLINE-MS: ${Date.now() + 30_000}`,
-  ];
-}
-
-const ACCEPTED = rawResponse('202 Accepted', ['Content-Length: 15'], '{"status":"OK"}');
 
 test('HTTP: chunked bodies, split anywhere, with extensions, trailers and any header case', async (t) => {
   const event = Buffer.from(JSON.stringify({ text: 'chunked ✓ across a boundary', n: [1, 2, 3] }));

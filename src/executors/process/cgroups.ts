@@ -159,6 +159,9 @@ class CgroupV1 implements CgroupDriver {
 }
 
 class V1Group implements EnvironmentCgroup {
+  /** Opened at the first read: the directories are made after the group. */
+  private peak: CounterFile | undefined;
+
   constructor(private readonly dirs: Map<string, string>) {}
 
   get procsFiles(): string[] {
@@ -166,7 +169,8 @@ class V1Group implements EnvironmentCgroup {
   }
 
   peakMemoryBytes(): number | undefined {
-    return readNumber(this.dirs.get('memory'), 'memory.max_usage_in_bytes');
+    this.peak ??= new CounterFile(this.dirs.get('memory'), 'memory.max_usage_in_bytes');
+    return this.peak.read();
   }
 
   oomKills(): number {
@@ -182,6 +186,7 @@ class V1Group implements EnvironmentCgroup {
   }
 
   async destroy(): Promise<void> {
+    this.peak?.close();
     await this.killAll();
     for (const dir of [...this.dirs.values()].reverse()) await removeCgroup(dir);
     this.dirs.clear();
@@ -288,16 +293,22 @@ class CgroupV2 implements CgroupDriver {
 class V2Group implements EnvironmentCgroup {
   /** Kernels before 5.19 have no memory.peak: the highest memory.current seen stands in. */
   private seen = 0;
-  constructor(private readonly dir: string) {}
+  private readonly peak: CounterFile;
+  private readonly current: CounterFile;
+
+  constructor(private readonly dir: string) {
+    this.peak = new CounterFile(dir, 'memory.peak');
+    this.current = new CounterFile(dir, 'memory.current');
+  }
 
   get procsFiles(): string[] {
     return [path.join(this.dir, 'cgroup.procs')];
   }
 
   peakMemoryBytes(): number | undefined {
-    const peak = readNumber(this.dir, 'memory.peak');
+    const peak = this.peak.read();
     if (peak !== undefined) return peak;
-    this.seen = Math.max(this.seen, readNumber(this.dir, 'memory.current') ?? 0);
+    this.seen = Math.max(this.seen, this.current.read() ?? 0);
     return this.seen || undefined;
   }
 
@@ -311,6 +322,8 @@ class V2Group implements EnvironmentCgroup {
   }
 
   async destroy(): Promise<void> {
+    this.peak.close();
+    this.current.close();
     await this.killAll();
     await removeCgroup(this.dir);
   }
@@ -425,10 +438,47 @@ function readOr(file: string, fallback = ''): string {
   }
 }
 
-function readNumber(dir: string | undefined, file: string): number | undefined {
-  if (dir === undefined) return undefined;
-  const text = readOr(path.join(dir, file)).trim();
-  return text === '' || !/^\d+$/.test(text) ? undefined : Number(text);
+/**
+ * A cgroup file holding one number, read on every invocation: kept open and read from offset 0
+ * (the kernel renders it afresh), one syscall instead of readFileSync's open, fstat, reads and close.
+ */
+class CounterFile {
+  private fd: number | undefined;
+  private missing = false;
+  private readonly buffer = Buffer.alloc(32);
+
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly file: string,
+  ) {}
+
+  read(): number | undefined {
+    const fd = this.open();
+    if (fd === undefined) return undefined;
+    try {
+      const text = this.buffer.toString('latin1', 0, fs.readSync(fd, this.buffer, 0, 32, 0)).trim();
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.missing = true;
+  }
+
+  /** Absent files (memory.peak before Linux 5.19) are not looked for again. */
+  private open(): number | undefined {
+    if (this.fd !== undefined || this.missing || this.dir === undefined) return this.fd;
+    try {
+      this.fd = fs.openSync(path.join(this.dir, this.file), 'r');
+    } catch {
+      this.missing = true;
+    }
+    return this.fd;
+  }
 }
 
 /** A "key value" line of a flat keyed file (memory.events, memory.oom_control). */

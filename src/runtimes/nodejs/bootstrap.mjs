@@ -3,7 +3,6 @@
  * function's handler and serves invocations from the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API)
  * the way AWS's aws-lambda-nodejs-runtime-interface-client does.
  */
-import inspector from 'node:inspector';
 import path from 'node:path';
 import { UnhandledPromiseRejection, toRapidResponse } from './errors.mjs';
 import { loadHandler } from './handler-loader.mjs';
@@ -40,7 +39,7 @@ main().catch((error) => {
 });
 
 async function main() {
-  waitForDebugger();
+  await waitForDebugger();
   const taskRoot = path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
   let handler;
   try {
@@ -62,10 +61,12 @@ async function main() {
  * wait for a debugger before the handler loads, so breakpoints in module code hit too. Processes
  * the function starts do not inherit the inspector flag (they would fight over the port).
  */
-function waitForDebugger() {
+async function waitForDebugger() {
   const address = process.env._ASIMOV_DEBUG;
   if (!address) return;
   delete process.env._ASIMOV_DEBUG;
+  // Imported only here: node:inspector (with worker_threads) costs every cold start a millisecond.
+  const { default: inspector } = await import('node:inspector');
   const options = (process.env.NODE_OPTIONS ?? '').replace(/--inspect(-brk)?=\S+\s*/, '').trim();
   if (options) process.env.NODE_OPTIONS = options;
   else delete process.env.NODE_OPTIONS;

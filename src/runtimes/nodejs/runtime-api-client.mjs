@@ -3,7 +3,8 @@
  * protocol description so that the two cannot drift apart.
  */
 import fs from 'node:fs';
-import http from 'node:http';
+import { createRequire } from 'node:module';
+import { HttpConnection } from './http-connection.mjs';
 
 export const protocol = JSON.parse(
   fs.readFileSync(new URL('../../runtime-api/protocol.json', import.meta.url), 'utf8'),
@@ -12,9 +13,16 @@ export const protocol = JSON.parse(
 const { paths, headers: HEADERS } = protocol;
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
 
+// node:http only for streamed responses: loading it costs every cold start a few milliseconds.
+const require = createRequire(import.meta.url);
+
 export class RuntimeApiClient {
-  // No maxSockets: an uncaught exception may need to post while the long poll holds a socket.
-  #agent = new http.Agent({ keepAlive: true });
+  /**
+   * Kept-alive connections not in use. A request takes one or opens another: an uncaught
+   * exception may need to post while the long poll holds a connection.
+   */
+  #idle = [];
+  #agent;
   #hostname;
   #port;
 
@@ -42,6 +50,8 @@ export class RuntimeApiClient {
    * with the first write. `done` settles once the Runtime API has answered the whole of it.
    */
   streamResponse(requestId, highWaterMark) {
+    const http = require('node:http');
+    this.#agent ??= new http.Agent({ keepAlive: true });
     const request = http.request({
       agent: this.#agent,
       hostname: this.#hostname,
@@ -92,21 +102,25 @@ export class RuntimeApiClient {
     }
   }
 
-  #request(method, path, body, extraHeaders) {
+  async #request(method, path, body, extraHeaders) {
     const headers = body === undefined ? extraHeaders : jsonHeaders(body, extraHeaders);
-    const agent = this.#agent;
-    const options = { agent, hostname: this.#hostname, port: this.#port, method, path, headers };
-    return new Promise((resolve, reject) => {
-      const req = http.request(options, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-      });
-      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
-      req.end(body);
-    });
+    const idle = this.#takeIdle();
+    const connection = idle ?? new HttpConnection(this.#hostname, this.#port);
+    try {
+      const response = await connection.request(method, path, body, headers);
+      if (connection.usable) this.#idle.push(connection);
+      return response;
+    } catch (err) {
+      throw Object.assign(err, { reusedSocket: idle !== undefined });
+    }
+  }
+
+  /** The most recently used connection still open, if any. */
+  #takeIdle() {
+    for (;;) {
+      const connection = this.#idle.pop();
+      if (connection === undefined || connection.usable) return connection;
+    }
   }
 }
 
