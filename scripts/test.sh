@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test run of `npm test` (after its typecheck and lint): the files two at a time, then, one at
 # a time, the files in SERIAL. Much of a file's time is waiting (cold starts, containers, function
-# timeouts, the servers it starts), which a second file fills. A file belongs in SERIAL when it
-# asserts a wall-clock bound that a peer's load could break.
+# timeouts, the servers it starts), which a second file fills. A file belongs in SERIAL when a
+# peer's load could break what it asserts: a wall-clock bound, or work done within a timeout.
 # Arguments are passed to both runs (e.g. --test-name-pattern=...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ SERIAL=(
   test/integration/hot-reload.test.ts         # new code runs within 300 ms of the write
   test/integration/response-streaming.test.ts # each chunk arrives when the function writes it
   test/integration/sam-template.test.ts       # hot reload of a served template within 300 ms
+  test/integration/sandbox.test.ts            # a fork bomb, at a 128 MB CPU share, must reach 100
+                                              # processes within its 2 s timeout
 )
 
 PARALLEL=()
