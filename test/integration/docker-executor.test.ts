@@ -147,7 +147,7 @@ describe('docker executor', { skip: docker.skip }, () => {
     assert.equal(containersOf(process.pid).length, before - 2);
   });
 
-  it('removes the containers of a server killed with SIGKILL when a server starts again', async () => {
+  it('removes the containers of a server killed with SIGKILL when a server starts again', async (t) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', CLI, 'serve', '--port', '0', '--in-memory', '--executor', 'docker'],
@@ -156,6 +156,10 @@ describe('docker executor', { skip: docker.skip }, () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    // A failed assertion before the kill must not leave the server running: this file would never end.
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     const url = await waitFor(
       'the server to listen',
       () => /listening on (http:\/\/\S+)/.exec(out)?.[1],

@@ -12,7 +12,7 @@ const CLI = path.resolve('src/cli.ts');
 
 describe('asimov serve', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`prints where it listens, serves, and stops cleanly on ${signal}`, async () => {
+    it(`prints where it listens, serves, and stops cleanly on ${signal}`, async (t) => {
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', CLI, 'serve', '--port', '0', '--in-memory'],
@@ -23,8 +23,13 @@ describe('asimov serve', () => {
       );
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      // A failed assertion must not leave the server running: this file would never end.
+      t.after(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
       const deadline = Date.now() + 20_000;
-      while (!/listening on (http:\/\/\S+)/.test(out) && Date.now() < deadline) {
+      // Until the last of its start lines: each is a write of its own, and may come apart.
+      while (!/Point the aws CLI at it: .*\n/.test(out) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
